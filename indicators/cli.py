@@ -1,0 +1,193 @@
+"""The command line: import, kpis, batches, rollback (kpis.md), plus sample and template.
+
+User mistakes end with exit 1 and a Chinese message on standard error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from .importer import Outcome, run_import
+from .periods import parse_period
+from .reading import Upload
+from .report import problems_text
+from .safety import Rejected
+from .schema import BY_ID
+from .store import SAMPLE_LABEL, Store
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+class UserError(Exception):
+    """A mistake the user can fix; its message is printed as it is."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m indicators", description="法治政府建设指标：导入台账、计算指标、管理批次")
+    sub = parser.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import", help="导入一个或多个台账文件（作为一个批次）")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--label", default="", help="批次说明")
+    imp.add_argument("--user", default=os.environ.get("USER", ""), help="导入人")
+    kp = sub.add_parser("kpis", help="计算某一期间的指标")
+    kp.add_argument("--period", required=True, help="2025、2025H1、2025Q1 或 2025-03")
+    kp.add_argument("--unit", default=None, help="只统计该单位")
+    kp.add_argument("--json", action="store_true", help="输出 JSON")
+    bt = sub.add_parser("batches", help="导入历史")
+    bt.add_argument("--json", action="store_true", help="输出 JSON")
+    rb = sub.add_parser("rollback", help="撤销一个批次")
+    rb.add_argument("batch_id", type=int, metavar="BATCH_ID")
+    sm = sub.add_parser("sample", help="仓库为空时导入 2024 年示例数据（一个批次）")
+    sm.add_argument("--dir", default=str(SAMPLE_DIR), help="示例台账所在目录")
+    tp = sub.add_parser("template", help="生成可下载的 .xlsx 填报模板")
+    tp.add_argument("out", metavar="FILE")
+    return parser
+
+
+def _uploads(paths: list[str]) -> list[Upload]:
+    uploads = []
+    for name in paths:
+        path = Path(name)
+        if not path.is_file():
+            raise UserError(f"找不到文件：{name}")
+        try:
+            uploads.append(Upload.from_path(path))
+        except Rejected as exc:
+            raise UserError(f"文件“{path.name}”：{exc}") from None
+    return uploads
+
+
+def _summary(outcome: Outcome) -> str:
+    plan = outcome.plan
+    assert plan is not None
+    lines = [f"导入成功：批次 {outcome.batch_id}，文件 {len(outcome.files)} 个。"]
+    for dataset_id, dp in plan.datasets.items():
+        c = dp.counts
+        lines.append(f"  {BY_ID[dataset_id].name}：新增 {c['added']}，更新 {c['updated']}，未变 {c['unchanged']}")
+    for item in outcome.read.ignored:
+        lines.append(f"  已忽略：文件“{item.file}”工作表“{item.sheet}”（{item.reason}）")
+    if plan.repeat_files:
+        lines.append(f"  注意：{'、'.join(plan.repeat_files)} 与已导入的文件完全相同（重复上传），其记录均计为未变。")
+    return "\n".join(lines)
+
+
+def cmd_import(store: Store, args: argparse.Namespace) -> int:
+    outcome = run_import(store, _uploads(args.files), label=args.label, user=args.user)
+    if not outcome.ok:
+        print(problems_text(outcome.problems), file=sys.stderr)
+        return 1
+    print(_summary(outcome))
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
+    from .kpis import compute
+
+    try:
+        period = parse_period(args.period)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    result = compute(store, period, args.unit)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    p, lit, tr = result["petitions"], result["litigation"], result["training"]
+    print(f"{period.label}（{result['start']} 至 {result['end']}）{args.unit or '全部单位'}")
+    print(f"信访：收件 {p['total']} 件，办结 {p['closed']} 件（{_pct(p['closure_rate'])}），按期 {p['on_time']} 件（{_pct(p['on_time_rate'])}）")
+    for channel, n in p["by_channel"].items():
+        print(f"  {channel}：{n}")
+    print(
+        f"复议应诉：收案 {lit['cases']} 件，结案 {lit['concluded']} 件，败诉/被纠错 {lit['lost']} 件（{_pct(lit['loss_rate'])}），"
+        f"开庭 {lit['hearings']} 次，负责人出庭 {lit['head_appearances']} 次（{_pct(lit['head_appearance_rate'])}）"
+    )
+    print(f"培训学法：{tr['sessions']} 场，{tr['participants']} 人次，{tr['hours']:g} 学时")
+    return 0
+
+
+def cmd_batches(store: Store, args: argparse.Namespace) -> int:
+    items = store.batches()
+    if args.json:
+        keys = ("id", "created_at", "label", "files", "added", "updated", "unchanged", "rolled_back", "repeat")
+        print(json.dumps([{k: b[k] for k in keys} for b in items], ensure_ascii=False))
+        return 0
+    if not items:
+        print("还没有导入任何批次。")
+    for b in items:
+        flags = "（已撤销）" if b["rolled_back"] else ""
+        flags += "（重复上传）" if b["repeat"] else ""
+        names = "、".join(f["name"] for f in b["files"])
+        print(f"批次 {b['id']} {b['created_at']} {b['label']}{flags}：新增 {b['added']}，更新 {b['updated']}，未变 {b['unchanged']}；{names}")
+    return 0
+
+
+def cmd_rollback(store: Store, args: argparse.Namespace) -> int:
+    try:
+        store.rollback(args.batch_id)
+    except (LookupError, ValueError) as exc:
+        raise UserError(str(exc).strip("'\"")) from None
+    print(f"已撤销批次 {args.batch_id}：它改动的记录均已恢复到导入前的状态。")
+    return 0
+
+
+def load_sample(store: Store, directory: Path = SAMPLE_DIR) -> Outcome | None:
+    """Import the sample ledgers as one batch labelled 示例数据, only into an empty store."""
+    if not store.is_empty():
+        return None
+    files = sorted(p for p in directory.iterdir() if p.suffix in (".xlsx", ".csv"))
+    return run_import(store, [Upload.from_path(p) for p in files], label=SAMPLE_LABEL, user="system")
+
+
+def cmd_sample(store: Store, args: argparse.Namespace) -> int:
+    outcome = load_sample(store, Path(args.dir))
+    if outcome is None:
+        print("仓库中已有数据，未导入示例数据。")
+        return 0
+    if not outcome.ok:
+        print(problems_text(outcome.problems), file=sys.stderr)
+        return 1
+    print(_summary(outcome))
+    return 0
+
+
+def cmd_template(store: Store, args: argparse.Namespace) -> int:
+    from .template import template_bytes
+
+    Path(args.out).write_bytes(template_bytes())
+    print(f"已生成模板：{args.out}")
+    return 0
+
+
+COMMANDS = {
+    "import": cmd_import,
+    "kpis": cmd_kpis,
+    "batches": cmd_batches,
+    "rollback": cmd_rollback,
+    "sample": cmd_sample,
+    "template": cmd_template,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        store = Store()
+        return COMMANDS[args.command](store, args)
+    except UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"错误：无法访问数据库（{type(exc).__name__}）。请检查 INDICATORS_DB_URL 设置与数据库服务。", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"错误：读写文件失败：{exc.strerror or exc}", file=sys.stderr)
+        return 1

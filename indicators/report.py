@@ -1,0 +1,65 @@
+"""Problems found in an upload, and the Chinese report users read on screen, in a file or on stderr."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from .normalize import cell_text
+
+REPORT_COLUMNS = {"file": "文件", "sheet": "工作表", "row": "行号", "column": "列", "value": "值", "message": "问题"}
+_MAX_VALUE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an upload, located as the user sees it in Excel."""
+
+    file: str
+    message: str
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""
+    value: str = ""
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.sheet, self.row or 0, self.column)
+
+    def text(self) -> str:
+        """One line: where, what value, what was expected."""
+        where = [f"文件“{self.file}”"]
+        if self.sheet:
+            where.append(f"工作表“{self.sheet}”")
+        if self.row is not None:
+            where.append(f"第 {self.row} 行")
+        if self.column:
+            where.append(f"“{self.column}”列")
+        value = f"，值“{self.value}”" if self.value else ""
+        return f"{' '.join(where)}{value}：{self.message}"
+
+
+def shown_value(raw: object) -> str:
+    """A cell value as it appears in a report, cut to a readable length."""
+    text = cell_text(raw)
+    return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 1] + "…"
+
+
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=Problem.sort_key)
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """The report as a table with Chinese headers, in file, sheet and row order."""
+    rows = [asdict(p) for p in sorted_problems(problems)]
+    frame = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
+    frame["row"] = frame["row"].astype("Int64")
+    return frame.rename(columns=REPORT_COLUMNS)
+
+
+def problems_text(problems: list[Problem]) -> str:
+    """The full report as text, with a count and the statement that nothing was stored."""
+    lines = [f"导入失败：发现 {len(problems)} 处问题，本批次未保存任何数据。"]
+    lines += [f"{i}. {p.text()}" for i, p in enumerate(sorted_problems(problems), 1)]
+    lines.append("请修改上述问题后重新上传全部文件。")
+    return "\n".join(lines)
