@@ -29,7 +29,9 @@ class UserError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m indicators", description="法治政府建设指标：导入台账、计算指标、管理批次")
+    parser = argparse.ArgumentParser(
+        prog="python -m indicators", description="法治政府建设指标：导入台账、计算指标、管理批次"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="导入一个或多个台账文件（作为一个批次）")
     imp.add_argument("files", nargs="+", metavar="FILE")
@@ -103,7 +105,9 @@ def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
         return 0
     p, lit, tr = result["petitions"], result["litigation"], result["training"]
     print(f"{period.label}（{result['start']} 至 {result['end']}）{args.unit or '全部单位'}")
-    print(f"信访：收件 {p['total']} 件，办结 {p['closed']} 件（{_pct(p['closure_rate'])}），按期 {p['on_time']} 件（{_pct(p['on_time_rate'])}）")
+    print(
+        f"信访：收件 {p['total']} 件，办结 {p['closed']} 件（{_pct(p['closure_rate'])}），按期 {p['on_time']} 件（{_pct(p['on_time_rate'])}）"
+    )
     for channel, n in p["by_channel"].items():
         print(f"  {channel}：{n}")
     print(
@@ -126,7 +130,9 @@ def cmd_batches(store: Store, args: argparse.Namespace) -> int:
         flags = "（已撤销）" if b["rolled_back"] else ""
         flags += "（重复上传）" if b["repeat"] else ""
         names = "、".join(f["name"] for f in b["files"])
-        print(f"批次 {b['id']} {b['created_at']} {b['label']}{flags}：新增 {b['added']}，更新 {b['updated']}，未变 {b['unchanged']}；{names}")
+        print(
+            f"批次 {b['id']} {b['created_at']} {b['label']}{flags}：新增 {b['added']}，更新 {b['updated']}，未变 {b['unchanged']}；{names}"
+        )
     return 0
 
 
@@ -186,7 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
-        print(f"错误：无法访问数据库（{type(exc).__name__}）。请检查 INDICATORS_DB_URL 设置与数据库服务。", file=sys.stderr)
+        print(
+            f"错误：无法访问数据库（{type(exc).__name__}）。请检查 INDICATORS_DB_URL 设置与数据库服务。",
+            file=sys.stderr,
+        )
         return 1
     except OSError as exc:
         print(f"错误：读写文件失败：{exc.strerror or exc}", file=sys.stderr)

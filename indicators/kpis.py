@@ -87,7 +87,11 @@ def training_kpis(frame: pd.DataFrame, period: Period) -> dict:
     }
 
 
-SECTIONS = (("petitions", PETITIONS, petition_kpis), ("litigation", LITIGATION, litigation_kpis), ("training", TRAINING, training_kpis))
+SECTIONS = (
+    ("petitions", PETITIONS, petition_kpis),
+    ("litigation", LITIGATION, litigation_kpis),
+    ("training", TRAINING, training_kpis),
+)
 
 
 def kpis_from_frames(frames: dict[str, pd.DataFrame], period: Period, unit: str | None = None) -> dict:
@@ -129,7 +133,9 @@ def series(frames: dict[str, pd.DataFrame], periods: list[Period], unit: str | N
     return pd.DataFrame(rows)
 
 
-def breakdown(frames: dict[str, pd.DataFrame], periods: list[Period], section: str, key: str, unit: str | None = None) -> pd.DataFrame:
+def breakdown(
+    frames: dict[str, pd.DataFrame], periods: list[Period], section: str, key: str, unit: str | None = None
+) -> pd.DataFrame:
     """Counts by category (`by_channel`, `by_type`) per period, long form: period, label, category, count."""
     rows = []
     for period in periods:

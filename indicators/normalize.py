@@ -110,7 +110,9 @@ def _make_date(year: int, month: int, day: int, raw: Any) -> Parsed:
     try:
         return Parsed(date(year, month, day))
     except ValueError:
-        return Parsed(error=f"日期不存在（{cell_text(raw)}）")
+        return Parsed(
+            error=f"日期不存在（{year}年没有{month}月{day}日）" if 1 <= month <= 12 else f"日期不存在（没有{month}月）"
+        )
 
 
 def parse_date(raw: Any) -> Parsed:

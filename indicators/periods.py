@@ -15,7 +15,12 @@ class Granularity(StrEnum):
     MONTH = "month"
 
 
-GRANULARITY_LABELS = {Granularity.YEAR: "年", Granularity.HALF: "半年", Granularity.QUARTER: "季度", Granularity.MONTH: "月"}
+GRANULARITY_LABELS = {
+    Granularity.YEAR: "年",
+    Granularity.HALF: "半年",
+    Granularity.QUARTER: "季度",
+    Granularity.MONTH: "月",
+}
 _MONTHS = {Granularity.YEAR: 12, Granularity.HALF: 6, Granularity.QUARTER: 3, Granularity.MONTH: 1}
 _PATTERNS = (
     (re.compile(r"^(\d{4})$"), Granularity.YEAR),

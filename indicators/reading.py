@@ -107,7 +107,9 @@ def _read_workbook(data: bytes) -> dict[str, pd.DataFrame]:
         text = str(exc).lower()
         if "password" in text or "encrypt" in text:
             raise Rejected("工作簿设有密码（已加密），无法读取。请在 Excel/WPS 中取消密码后另存再上传。") from None
-        raise Rejected("工作簿无法读取：文件不完整、已损坏或不是 Excel 格式。请在 Excel/WPS 中打开后另存为 .xlsx 再上传。") from None
+        raise Rejected(
+            "工作簿无法读取：文件不完整、已损坏或不是 Excel 格式。请在 Excel/WPS 中打开后另存为 .xlsx 再上传。"
+        ) from None
 
 
 def decode_text(data: bytes) -> str:

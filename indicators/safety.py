@@ -88,11 +88,15 @@ def check_zip(data: bytes) -> None:
         raise Rejected("工作簿不完整或已损坏（压缩结构无法读取），请重新保存或重新导出后上传。") from None
     total = sum(m.file_size for m in members)
     if total > MAX_UNZIPPED_BYTES:
-        raise Rejected(f"工作簿解压后将达 {_mb(total)}，超过 {_mb(MAX_UNZIPPED_BYTES)} 的上限，已拒绝（疑似压缩炸弹）。")
+        raise Rejected(
+            f"工作簿解压后将达 {_mb(total)}，超过 {_mb(MAX_UNZIPPED_BYTES)} 的上限，已拒绝（疑似压缩炸弹）。"
+        )
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > RATIO_CHECK_FROM_BYTES and ratio > MAX_RATIO:
-            raise Rejected(f"工作簿中的“{member.filename}”压缩比 {ratio:.0f} 倍，超过 {MAX_RATIO} 倍的上限，已拒绝（疑似压缩炸弹）。")
+            raise Rejected(
+                f"工作簿中的“{member.filename}”压缩比 {ratio:.0f} 倍，超过 {MAX_RATIO} 倍的上限，已拒绝（疑似压缩炸弹）。"
+            )
         if member.flag_bits & 0x1:
             raise Rejected("工作簿已加密，无法读取。请在 Excel/WPS 中取消密码后另存再上传。")
     names = {m.filename for m in members}

@@ -172,7 +172,9 @@ def _to_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
         if pd.api.types.is_datetime64_any_dtype(col):
             values = [None if pd.isna(v) else v for v in col.dt.date.tolist()]
         else:
-            values = [None if v is pd.NA or (isinstance(v, float) and v != v) else v for v in col.astype(object).tolist()]
+            values = [
+                None if v is pd.NA or (isinstance(v, float) and v != v) else v for v in col.astype(object).tolist()
+            ]
         out[name] = values
     return [dict(zip(columns, row, strict=True)) for row in zip(*(out[c] for c in columns), strict=True)]
 
@@ -187,7 +189,7 @@ def _typed_frame(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
 
 def _same(a: pd.Series, b: pd.Series) -> pd.Series:
     both_na = a.isna().to_numpy() & b.isna().to_numpy()
-    equal = (a.astype(object).to_numpy() == b.astype(object).to_numpy())
+    equal = a.astype(object).to_numpy() == b.astype(object).to_numpy()
     return pd.Series(both_na | (equal & ~a.isna().to_numpy() & ~b.isna().to_numpy()), index=a.index)
 
 
@@ -245,7 +247,10 @@ class Store:
             if not mask.any():
                 continue
             label = dataset.column(name).name
-            piece = [f"{label}：{_show(o)} → {_show(n)}" for o, n in zip(old.loc[mask, name], new.loc[mask, name], strict=True)]
+            piece = [
+                f"{label}：{_show(o)} → {_show(n)}"
+                for o, n in zip(old.loc[mask, name], new.loc[mask, name], strict=True)
+            ]
             texts.loc[mask] = (texts.loc[mask] + pd.Series(piece, index=texts.loc[mask].index) + "；").values
         return pd.DataFrame({dataset.key_names: new["record_key"].values, "变化": texts.str.rstrip("；").values})
 
@@ -290,7 +295,7 @@ class Store:
                     batch_files.insert(),
                     [{"batch_id": batch_id, "name": f.name, "sha256": f.sha256, "size": f.size} for f in files],
                 )
-            for dataset_id, dp in plan.datasets.items():
+            for dp in plan.datasets.values():
                 self._write_versions(conn, dp, batch_id)
         return batch_id, plan
 
@@ -393,7 +398,9 @@ class Store:
         with self.engine.connect() as conn:
             found: set[str] = set()
             for table in VERSIONS.values():
-                found.update(conn.execute(sa.select(table.c[UNIT_FIELD]).where(table.c.is_current).distinct()).scalars())
+                found.update(
+                    conn.execute(sa.select(table.c[UNIT_FIELD]).where(table.c.is_current).distinct()).scalars()
+                )
         return sorted(u for u in found if u)
 
     def date_range(self) -> tuple[date, date] | None:

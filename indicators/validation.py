@@ -75,9 +75,7 @@ def validate_table(table: SheetTable) -> tuple[pd.DataFrame, list[Problem]]:
             for row in empty[empty].index:
                 problems.append(Problem(table.file, "必填项为空", table.sheet, int(row), column.name))
         for row in bad[bad].index:
-            problems.append(
-                Problem(table.file, errors[row], table.sheet, int(row), column.name, shown_value(raw[row]))
-            )
+            problems.append(Problem(table.file, errors[row], table.sheet, int(row), column.name, shown_value(raw[row])))
         out[column.field] = typed(values.where(~bad, None), column.kind)
     out[UNIT_FIELD] = out[UNIT_FIELD].fillna(default_unit())
     if dataset.id == "litigation":

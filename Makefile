@@ -1,0 +1,54 @@
+# Two commands for a fresh machine: `make run` (install, load the sample data, start the dashboard)
+# and `make test` (install, lint, run every test on SQLite and again on PostgreSQL).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PORT ?= 8501
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: run test deps system-deps postgres lint format bench sample
+
+run: deps
+	$(PY) -m indicators sample
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+
+test: deps postgres
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+	INDICATORS_TEST_DB_URL=$(PG_TEST_URL) $(PY) -m pytest -m "not browser"
+
+deps: system-deps $(VENV)/.deps
+
+# Debian's chromium (kaleido's PNG export, Playwright's browser tests) and the CJK fonts charts are drawn in.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
+			chromium fonts-noto-cjk fontconfig; \
+	fi
+
+$(VENV)/.deps: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# PostgreSQL runs on this kind of machine; start it if it stopped (the PostgreSQL tests use it for real).
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+		$(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start && sleep 2; }
+
+lint:
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format:
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+sample: deps
+	$(PY) -m indicators.sample data/sample
+
+bench: deps
+	$(PY) bench/run.py

@@ -1,0 +1,76 @@
+"""Builders of test ledgers: workbooks, legacy .xls and CSV files laid out as staff lay them out."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+import xlwt
+from openpyxl import Workbook
+
+from indicators.reading import Upload
+
+Rows = list[list[object]]
+
+PETITION_HEADER = ["序号", "信访编号", "收件日期", "来源渠道", "事项类别", "办结日期", "是否按期办结", "单位"]
+CASE_HEADER = ["案号", "案件类型", "收案日期", "开庭日期", "负责人是否出庭", "结案日期", "审理结果", "单位"]
+SESSION_HEADER = ["日期", "名称", "类型", "参加人数", "学时", "单位"]
+
+
+def xlsx_bytes(sheets: dict[str, Rows], merge_title: bool = False) -> bytes:
+    """A workbook with one sheet per entry; cells keep their Python types (dates become date cells)."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        if merge_title and rows:
+            sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(len(r) for r in rows))
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if isinstance(cell.value, (date, datetime)):
+                    cell.number_format = "yyyy-mm-dd"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def xls_bytes(sheets: dict[str, Rows]) -> bytes:
+    """A legacy .xls workbook (BIFF8), as old Excel and WPS save it."""
+    book = xlwt.Workbook(encoding="utf-8")
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, (date, datetime)):
+                    sheet.write(r, c, value, date_style)
+                elif value is not None:
+                    sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(rows: Rows, encoding: str = "utf-8") -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue().encode(encoding)
+
+
+def petition(no: str, received: object = "2025-01-05", channel: str = "民呼我为", **extra: object) -> list[object]:
+    """A petition row in PETITION_HEADER order."""
+    values = {"category": "规划管理", "closed": None, "on_time": None, "unit": None, **extra}
+    return [None, no, received, channel, values["category"], values["closed"], values["on_time"], values["unit"]]
+
+
+def case(no: str, case_type: str = "行政诉讼", filed: object = "2025-01-10", **extra: object) -> list[object]:
+    """A case row in CASE_HEADER order."""
+    v = {"hearing": None, "head": None, "concluded": None, "outcome": None, "unit": None, **extra}
+    return [no, case_type, filed, v["hearing"], v["head"], v["concluded"], v["outcome"], v["unit"]]
+
+
+def upload(name: str, data: bytes) -> Upload:
+    return Upload(name, data)
