@@ -141,9 +141,11 @@ class _Header:
     row: int
     columns: dict[str, int]
     problems: list[str]
+    ambiguous: set[str] = field(default_factory=set)
 
     def missing(self, dataset: Dataset) -> list[Column]:
-        return [c for c in dataset.required if c.field not in self.columns]
+        """Required columns with no header cell; a column named by two synonyms is present, if ambiguous."""
+        return [c for c in dataset.required if c.field not in self.columns and c.field not in self.ambiguous]
 
 
 def _match_header_row(cells: list[str], dataset: Dataset, row: int) -> _Header:
@@ -157,6 +159,7 @@ def _match_header_row(cells: list[str], dataset: Dataset, row: int) -> _Header:
         elif len(synonyms) == 1:
             header.columns[column.field] = synonyms[0]
         elif len(synonyms) > 1:
+            header.ambiguous.add(column.field)
             names = "”和“".join(cells[j] for j in synonyms)
             header.problems.append(f"“{names}”两列都可作“{column.name}”，无法确定用哪一列，请删去或改名其中一列")
     return header

@@ -1,7 +1,9 @@
-"""The versioned store: every import is a batch, every record change a new version, nothing is lost.
+"""The versioned store: every import is a batch, every record it carries a version, nothing is lost.
 
-A record's current version is its newest version from a batch that is not rolled back; `is_current`
-caches that so reads are one indexed filter. SQLite (WAL, busy timeout) by default, any SQLAlchemy
+A batch writes a version of every record it holds, marked added, updated or unchanged, so a record
+a later batch re-sent survives the rollback of the batch that first brought it. A record's current
+version is its newest version from a batch that is not rolled back; `is_current` caches that so
+reads are one indexed filter. SQLite (WAL, busy timeout) by default, any SQLAlchemy
 URL through `INDICATORS_DB_URL`; the same code runs on PostgreSQL.
 """
 
@@ -105,12 +107,12 @@ class DatasetPlan:
     dataset: Dataset
     added: pd.DataFrame
     updated: pd.DataFrame
-    unchanged: int
+    unchanged: pd.DataFrame
     changes: pd.DataFrame
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"added": len(self.added), "updated": len(self.updated), "unchanged": self.unchanged}
+        return {"added": len(self.added), "updated": len(self.updated), "unchanged": len(self.unchanged)}
 
 
 @dataclass
@@ -188,9 +190,12 @@ def _typed_frame(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
 
 
 def _same(a: pd.Series, b: pd.Series) -> pd.Series:
-    both_na = a.isna().to_numpy() & b.isna().to_numpy()
-    equal = a.astype(object).to_numpy() == b.astype(object).to_numpy()
-    return pd.Series(both_na | (equal & ~a.isna().to_numpy() & ~b.isna().to_numpy()), index=a.index)
+    """Element-wise equality where two missing values are equal."""
+    a_na, b_na = a.isna().to_numpy(), b.isna().to_numpy()
+    a_obj = a.astype(object).where(~a_na, None).to_numpy()
+    b_obj = b.astype(object).where(~b_na, None).to_numpy()
+    equal = (a_obj == b_obj).astype(bool)
+    return pd.Series((a_na & b_na) | (~a_na & ~b_na & equal), index=a.index)
 
 
 def _show(value: object) -> str:
@@ -236,7 +241,7 @@ class Store:
         changed = diff.any(axis=1) if len(diff.columns) else pd.Series(False, index=candidates.index)
         updated = candidates.loc[changed]
         changes = self._describe_changes(dataset, updated, old.loc[changed], diff.loc[changed])
-        return DatasetPlan(dataset, added, updated, int((~changed).sum()), changes)
+        return DatasetPlan(dataset, added, updated, candidates.loc[~changed], changes)
 
     @staticmethod
     def _describe_changes(dataset: Dataset, new: pd.DataFrame, old: pd.DataFrame, diff: pd.DataFrame) -> pd.DataFrame:
@@ -302,14 +307,14 @@ class Store:
     def _write_versions(self, conn: Connection, dp: DatasetPlan, batch_id: int) -> None:
         table = VERSIONS[dp.dataset.id]
         fields = stored_fields(dp.dataset)
-        for change, frame in (("added", dp.added), ("updated", dp.updated)):
+        for change, frame in (("added", dp.added), ("updated", dp.updated), ("unchanged", dp.unchanged)):
             if frame.empty:
                 continue
             rows = _to_rows(frame, ["record_key", *fields])
             for row in rows:
                 row.update(batch_id=batch_id, change=change, is_current=True)
             conn.execute(table.insert(), rows)
-        if not dp.updated.empty:
+        if len(dp.updated) or len(dp.unchanged):
             mine = sa.select(table.c.record_key).where(table.c.batch_id == batch_id)
             conn.execute(
                 table.update()
@@ -371,11 +376,14 @@ class Store:
         ]
 
     def batch_records(self, batch_id: int, dataset: Dataset) -> pd.DataFrame:
-        """The versions a batch wrote for one dataset (added or changed records)."""
+        """The records a batch added or changed in one dataset (not those it re-sent unchanged)."""
         table = VERSIONS[dataset.id]
         cols = ["change", "is_current", *stored_fields(dataset)]
+        query = sa.select(*(table.c[c] for c in cols)).where(
+            table.c.batch_id == batch_id, table.c.change != "unchanged"
+        )
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(*(table.c[c] for c in cols)).where(table.c.batch_id == batch_id)).all()
+            rows = conn.execute(query).all()
         return pd.DataFrame(rows, columns=cols)
 
     def records(
