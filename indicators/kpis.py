@@ -18,7 +18,7 @@ LOST = "lost"
 LITIGATION_TYPE = "行政诉讼"
 
 
-def _in(frame: pd.DataFrame, field: str, period: Period) -> pd.Series:
+def in_period(frame: pd.DataFrame, field: str, period: Period) -> pd.Series:
     """Rows whose date field falls inside the period, both ends included."""
     col = frame[field]
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
@@ -43,7 +43,7 @@ def for_unit(frame: pd.DataFrame, unit: str | None) -> pd.DataFrame:
 
 def petition_kpis(frame: pd.DataFrame, period: Period) -> dict:
     """Petitions received in the period, by channel, closed and closed on time."""
-    rows = frame.loc[_in(frame, "received_on", period)]
+    rows = frame.loc[in_period(frame, "received_on", period)]
     closed_mask = rows["closed_on"].notna()
     total, closed = len(rows), int(closed_mask.sum())
     on_time = int((closed_mask & rows["on_time"].fillna(False).astype(bool)).sum())
@@ -59,9 +59,9 @@ def petition_kpis(frame: pd.DataFrame, period: Period) -> dict:
 
 def litigation_kpis(frame: pd.DataFrame, period: Period) -> dict:
     """Cases filed, concluded and lost in the period; hearings and the head's appearances."""
-    filed = frame.loc[_in(frame, "filed_on", period)]
-    concluded = frame.loc[_in(frame, "concluded_on", period) & (frame["outcome_class"] != PENDING)]
-    hearings = frame.loc[_in(frame, "hearing_on", period) & (frame["case_type"] == LITIGATION_TYPE)]
+    filed = frame.loc[in_period(frame, "filed_on", period)]
+    concluded = frame.loc[in_period(frame, "concluded_on", period) & (frame["outcome_class"] != PENDING)]
+    hearings = frame.loc[in_period(frame, "hearing_on", period) & (frame["case_type"] == LITIGATION_TYPE)]
     lost = int((concluded["outcome_class"] == LOST).sum())
     appearances = int(hearings["head_appeared"].fillna(False).astype(bool).sum())
     return {
@@ -78,7 +78,7 @@ def litigation_kpis(frame: pd.DataFrame, period: Period) -> dict:
 
 def training_kpis(frame: pd.DataFrame, period: Period) -> dict:
     """Sessions held in the period, by type, with participants and hours summed."""
-    rows = frame.loc[_in(frame, "held_on", period)]
+    rows = frame.loc[in_period(frame, "held_on", period)]
     return {
         "sessions": len(rows),
         "by_type": _counts(rows["session_type"]),

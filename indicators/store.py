@@ -411,13 +411,13 @@ class Store:
                 )
         return sorted(u for u in found if u)
 
-    def date_range(self) -> tuple[date, date] | None:
-        """The earliest and latest period date among current records, or None when the store is empty."""
+    def date_range(self, primary: bool = False) -> tuple[date, date] | None:
+        """The earliest and latest period date of current records (primary: each dataset's first date)."""
         lows, highs = [], []
         with self.engine.connect() as conn:
             for dataset in DATASETS:
                 table = VERSIONS[dataset.id]
-                for f in dataset.date_fields:
+                for f in dataset.date_fields[:1] if primary else dataset.date_fields:
                     lo, hi = conn.execute(
                         sa.select(sa.func.min(table.c[f]), sa.func.max(table.c[f])).where(table.c.is_current)
                     ).one()
@@ -434,6 +434,12 @@ class Store:
                 sa.select(sa.func.max(batches.c.id), sa.func.count().filter(batches.c.rolled_back))
             ).one()
         return f"{last or 0}-{undone or 0}"
+
+    def has_live_sample(self) -> bool:
+        """True while the sample-data batch is imported and not rolled back."""
+        query = sa.select(sa.func.count()).where(batches.c.label == SAMPLE_LABEL, ~batches.c.rolled_back)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one() > 0
 
     def is_empty(self) -> bool:
         with self.engine.connect() as conn:

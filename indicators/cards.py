@@ -1,0 +1,124 @@
+"""KPI cards: each indicator with its value, basis, change against two earlier periods and a flag.
+
+Pure functions of `kpis.compare()` output, so the overview page only lays cards out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import Targets, targets
+from .periods import Period
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    section: str
+    key: str
+    label: str
+    unit: str = ""
+    numerator: str | None = None
+    denominator: str | None = None
+
+
+CARD_SPECS: tuple[CardSpec, ...] = (
+    CardSpec("petitions", "total", "信访收件", "件"),
+    CardSpec("petitions", "closure_rate", "办结率", numerator="closed", denominator="total"),
+    CardSpec("petitions", "on_time_rate", "按期办结率", numerator="on_time", denominator="closed"),
+    CardSpec("litigation", "cases", "复议应诉收案", "件"),
+    CardSpec("litigation", "loss_rate", "败诉（被纠错）率", numerator="lost", denominator="concluded"),
+    CardSpec(
+        "litigation", "head_appearance_rate", "负责人出庭应诉率", numerator="head_appearances", denominator="hearings"
+    ),
+    CardSpec("training", "sessions", "培训学法活动", "场"),
+    CardSpec("training", "participants", "参加人次", "人次"),
+    CardSpec("training", "hours", "学时", "小时"),
+)
+SECTION_TITLES = {"petitions": "信访", "litigation": "复议应诉", "training": "培训学法"}
+
+
+@dataclass(frozen=True)
+class Card:
+    """One card as shown: value text, basis, two deltas, and whether it misses its target."""
+
+    section: str
+    key: str
+    label: str
+    value: float | int | None
+    text: str
+    basis: str
+    delta_previous: str | None
+    delta_year_ago: str | None
+    flagged: bool
+    warning: str
+
+
+def fmt_number(value: float | int | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+    return f"{text}{unit}"
+
+
+def fmt_rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}".replace(".0%", "%")
+
+
+def _delta(now: float | int | None, before: float | int | None, spec: CardSpec) -> str | None:
+    if now is None or before is None:
+        return None
+    if spec.numerator:
+        points = (now - before) * 100
+        return f"{points:+.1f}个百分点"
+    diff = now - before
+    return f"{diff:+,.1f}{spec.unit}".replace(".0", "") if isinstance(diff, float) else f"{diff:+,}{spec.unit}"
+
+
+def _flag(spec: CardSpec, value: float | None, goals: Targets) -> bool:
+    if value is None:
+        return False
+    if spec.key == "head_appearance_rate":
+        return value < goals.head_appearance_rate
+    if spec.key == "loss_rate":
+        return value > goals.loss_rate
+    return False
+
+
+def build_cards(compared: dict[str, dict], goals: Targets | None = None) -> list[Card]:
+    """The overview's cards from the current, previous and year-ago indicator objects."""
+    goals = goals or targets()
+    now, prev, ago = compared["current"], compared["previous"], compared["year_ago"]
+    cards = []
+    for spec in CARD_SPECS:
+        value = now[spec.section][spec.key]
+        basis, warning = "", ""
+        if spec.numerator:
+            num, den = now[spec.section][spec.numerator], now[spec.section][spec.denominator]
+            text = f"{fmt_rate(value)}（{num}/{den}）"
+            basis = f"{num}/{den}"
+            if den == 0:
+                warning = "本期无可计算的基数"
+            elif den < goals.min_denominator:
+                warning = f"基数较小（仅 {den} 件），比率波动大，请谨慎解读"
+        else:
+            text = fmt_number(value, spec.unit)
+        cards.append(
+            Card(
+                section=spec.section,
+                key=spec.key,
+                label=spec.label,
+                value=value,
+                text=text,
+                basis=basis,
+                delta_previous=_delta(value, prev[spec.section][spec.key], spec),
+                delta_year_ago=_delta(value, ago[spec.section][spec.key], spec),
+                flagged=_flag(spec, value, goals),
+                warning=warning,
+            )
+        )
+    return cards
+
+
+def comparison_labels(period: Period) -> tuple[str, str]:
+    """How the two deltas are named on a card, e.g. 较上期（2024年第4季度）."""
+    return f"较上期（{period.previous().label}）", f"较去年同期（{period.year_ago().label}）"

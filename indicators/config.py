@@ -1,0 +1,34 @@
+"""Targets and thresholds from one config file (config/targets.toml, or INDICATORS_TARGETS)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_TARGETS = Path(__file__).resolve().parent.parent / "config" / "targets.toml"
+
+
+@dataclass(frozen=True)
+class Targets:
+    head_appearance_rate: float = 1.0
+    loss_rate: float = 0.15
+    min_denominator: int = 5
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> Targets:
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    return Targets(
+        head_appearance_rate=float(data["head_appearance_rate"]["target"]),
+        loss_rate=float(data["loss_rate"]["threshold"]),
+        min_denominator=int(data["small_base"]["min_denominator"]),
+    )
+
+
+def targets() -> Targets:
+    """The targets in force: the file named by INDICATORS_TARGETS, else config/targets.toml."""
+    return _load(os.environ.get("INDICATORS_TARGETS") or str(DEFAULT_TARGETS))

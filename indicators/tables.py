@@ -1,0 +1,166 @@
+"""The data behind every chart and table of the dashboard, with Chinese column names.
+
+Each function takes the current records per dataset (`kpis.load_frames`) and a period, and returns
+a new DataFrame: what the chart draws is what its `.xlsx` download holds.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .kpis import LITIGATION_TYPE, breakdown, for_unit, in_period, kpis_from_frames, series
+from .normalize import OUTCOME_LABELS, PENDING
+from .periods import Granularity, Period
+from .schema import LITIGATION, PETITIONS, TRAINING, Dataset
+
+TREND_LENGTH = {Granularity.YEAR: 5, Granularity.HALF: 6, Granularity.QUARTER: 8, Granularity.MONTH: 12}
+OUTCOME_ORDER = ("upheld", "lost", "withdrawn", PENDING)
+
+
+def recent_periods(period: Period) -> list[Period]:
+    """The trend window ending at the period: 12 months, 8 quarters, 6 half-years or 5 years."""
+    n = TREND_LENGTH[period.granularity]
+    return [period.shift(i) for i in range(-n + 1, 1)]
+
+
+def trend_span(period: Period) -> tuple[Period, Period]:
+    """The first and last period the pages need records for (trend window and last year's months)."""
+    first = min(recent_periods(period)[0], period.year_ago())
+    return first, period
+
+
+def _shares(counts: dict[str, int], label: str) -> pd.DataFrame:
+    total = sum(counts.values())
+    frame = pd.DataFrame({label: list(counts), "件数": list(counts.values())})
+    frame["占比"] = frame["件数"] / total if total else 0.0
+    return frame
+
+
+def petitions_by_channel(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    """Petitions received in the period per channel, with shares."""
+    return _shares(kpis_from_frames(frames, period, unit)["petitions"]["by_channel"], "来源渠道")
+
+
+def petitions_by_category(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    """Petitions received in the period per 事项类别 (未填写 when empty), with shares."""
+    rows = for_unit(frames[PETITIONS.id], unit)
+    rows = rows.loc[in_period(rows, "received_on", period)]
+    counts = rows["category"].fillna("未填写").value_counts()
+    return _shares({str(k): int(v) for k, v in counts.items()}, "事项类别")
+
+
+def petitions_monthly(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    """Petitions per month of the period's year against the same months a year earlier."""
+    year = Period(period.year, 1, Granularity.YEAR)
+    this = series(frames, year.subperiods(Granularity.MONTH), unit)["petitions.total"].tolist()
+    last = series(frames, year.year_ago().subperiods(Granularity.MONTH), unit)["petitions.total"].tolist()
+    return pd.DataFrame({"月份": [f"{m}月" for m in range(1, 13)], f"{year.year}年": this, f"{year.year - 1}年": last})
+
+
+def petition_rates(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    """Received, closed, on time and both rates per period of the trend window."""
+    s = series(frames, recent_periods(period), unit)
+    return pd.DataFrame(
+        {
+            "期间": s["label"],
+            "收件": s["petitions.total"],
+            "办结": s["petitions.closed"],
+            "按期办结": s["petitions.on_time"],
+            "办结率": s["petitions.closure_rate"],
+            "按期办结率": s["petitions.on_time_rate"],
+        }
+    )
+
+
+def cases_by_type(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    counts = kpis_from_frames(frames, period, unit)["litigation"]["by_type"]
+    return pd.DataFrame({"案件类型": list(counts), "件数": list(counts.values())})
+
+
+def case_outcomes(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    """Cases received in the period by type and their outcome today (胜诉/维持, 败诉, 撤诉, 未结)."""
+    rows = for_unit(frames[LITIGATION.id], unit)
+    rows = rows.loc[in_period(rows, "filed_on", period)]
+    grid = rows.groupby(["case_type", "outcome_class"]).size()
+    out = [
+        {"案件类型": t, "审理结果": OUTCOME_LABELS[c], "件数": int(grid.get((t, c), 0))}
+        for t in ("行政复议", LITIGATION_TYPE)
+        for c in OUTCOME_ORDER
+    ]
+    return pd.DataFrame(out)
+
+
+def loss_rates(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    s = series(frames, recent_periods(period), unit)
+    return pd.DataFrame(
+        {
+            "期间": s["label"],
+            "结案": s["litigation.concluded"],
+            "败诉": s["litigation.lost"],
+            "败诉率": s["litigation.loss_rate"],
+        }
+    )
+
+
+def head_appearances(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    s = series(frames, recent_periods(period), unit)
+    return pd.DataFrame(
+        {
+            "期间": s["label"],
+            "开庭": s["litigation.hearings"],
+            "负责人出庭": s["litigation.head_appearances"],
+            "出庭率": s["litigation.head_appearance_rate"],
+        }
+    )
+
+
+def missed_hearings(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    """行政诉讼 hearings in the period that the agency head did not attend (or not recorded)."""
+    rows = for_unit(frames[LITIGATION.id], unit)
+    mask = in_period(rows, "hearing_on", period) & (rows["case_type"] == LITIGATION_TYPE)
+    missed = rows.loc[mask & ~rows["head_appeared"].fillna(False).astype(bool)]
+    out = _chinese(missed, LITIGATION, ["case_no", "case_type", "hearing_on", "head_appeared", "unit"])
+    return out.sort_values("开庭日期").reset_index(drop=True)
+
+
+def sessions_by_type(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    long = breakdown(frames, recent_periods(period), "training", "by_type", unit)
+    return long.rename(columns={"label": "期间", "category": "类型", "count": "场次"})[["期间", "类型", "场次"]]
+
+
+def session_volume(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    s = series(frames, recent_periods(period), unit)
+    return pd.DataFrame(
+        {
+            "期间": s["label"],
+            "场次": s["training.sessions"],
+            "参加人次": s["training.participants"],
+            "学时": s["training.hours"],
+        }
+    )
+
+
+def session_timeline(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
+    rows = for_unit(frames[TRAINING.id], unit)
+    rows = rows.loc[in_period(rows, "held_on", period)]
+    return _chinese(rows, TRAINING, TRAINING.fields).sort_values("日期").reset_index(drop=True)
+
+
+def records(frames: dict[str, pd.DataFrame], dataset: Dataset, period: Period, unit: str | None) -> pd.DataFrame:
+    """A dataset's current records in the period (by its first date), with the schema's Chinese headers."""
+    rows = for_unit(frames[dataset.id], unit)
+    rows = rows.loc[in_period(rows, dataset.date_fields[0], period)]
+    return _chinese(rows, dataset, dataset.fields).sort_values(dataset.column(dataset.date_fields[0]).name)
+
+
+def _chinese(rows: pd.DataFrame, dataset: Dataset, fields: list[str]) -> pd.DataFrame:
+    """Selected fields under their Chinese column names; dates as dates, yes/no as 是/否."""
+    out = pd.DataFrame(index=rows.index)
+    for name in fields:
+        col = rows[name]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            col = col.dt.date
+        elif pd.api.types.is_bool_dtype(col):
+            col = col.map({True: "是", False: "否"}).astype(object)
+        out[dataset.column(name).name] = col
+    return out.reset_index(drop=True)

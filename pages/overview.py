@@ -1,0 +1,34 @@
+"""总览: a card per indicator with its change against the previous period and last year."""
+
+import streamlit as st
+
+import ui
+from indicators.cards import SECTION_TITLES, comparison_labels
+
+sel = ui.require_selection(st.session_state.get("selection"))
+st.title(f"法治政府建设指标总览 · {sel.period.label}")
+st.caption(f"{sel.unit_label}；卡片中的变化依次为较上期与较去年同期。")
+ui.sample_notice(sel)
+
+data = sel.data("overview")
+previous_label, year_ago_label = comparison_labels(sel.period)
+for section, title in SECTION_TITLES.items():
+    st.subheader(title)
+    cards = [c for c in data["cards"] if c.section == section]
+    for column, card in zip(st.columns(len(cards)), cards, strict=True):
+        with column:
+            label = f":red[{card.label}（未达目标）]" if card.flagged else card.label
+            st.metric(
+                label,
+                card.text,
+                delta=card.delta_previous,
+                delta_description=previous_label,
+                delta_color="inverse" if card.key == "loss_rate" else "normal",
+                border=True,
+                help="、".join(filter(None, [card.basis and f"分子/分母：{card.basis}"])) or None,
+            )
+            st.caption(f"{year_ago_label}：{card.delta_year_ago or '无可比数据'}")
+            if card.flagged:
+                st.error("未达到目标值，见 config/targets.toml", icon=":material/flag:")
+            if card.warning:
+                st.warning(card.warning, icon=":material/warning:")

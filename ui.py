@@ -1,0 +1,157 @@
+"""Streamlit glue shared by the pages: the store, cached reads, the sidebar and chart rendering.
+
+Numbers come from `indicators`; this module only caches them (keyed by store version, period and
+unit, bounded) and lays out the pieces every page repeats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from indicators import charts, export, kpis, views
+from indicators.periods import GRANULARITY_LABELS, Granularity, Period, parse_period, period_of, periods_between
+from indicators.store import Store, db_url, make_engine
+from indicators.style import HEIGHT, WIDTH, ChartContext
+from indicators.tables import trend_span
+
+ALL_UNITS = "全部单位"
+DATA_PAGE = "pages/data.py"
+CACHE_ENTRIES = 64
+
+
+@st.cache_resource(show_spinner=False)
+def get_store(url: str) -> Store:
+    """One store (engine and connection pool) per database URL, shared by all sessions."""
+    return Store(make_engine(url))
+
+
+def store() -> Store:
+    return get_store(db_url())
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def store_facts(url: str, version: str) -> dict:
+    """Units, the span of primary dates and whether sample data is live, for one store version."""
+    s = get_store(url)
+    return {"units": s.units(), "range": s.date_range(primary=True), "sample": s.has_live_sample()}
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def page_data(page: str, url: str, version: str, period_code: str, unit: str | None) -> dict:
+    """Everything one page shows for a period and unit, computed once per store version."""
+    period = parse_period(period_code)
+    first, last = trend_span(period)
+    frames = kpis.load_frames(get_store(url), min(first.start, period.previous().start), last.end)
+    return views.BUILDERS[page](frames, period, unit)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The sidebar's choice, shared by every page."""
+
+    period: Period
+    unit: str | None
+    version: str
+    sample: bool
+    as_of: date
+
+    @property
+    def unit_label(self) -> str:
+        return self.unit or ALL_UNITS
+
+    def context(self) -> ChartContext:
+        return ChartContext(self.period.label, self.unit_label, self.as_of, self.sample)
+
+    def data(self, page: str) -> dict:
+        return page_data(page, db_url(), self.version, self.period.code, self.unit)
+
+
+def sidebar() -> Selection | None:
+    """Granularity, period (latest with data by default) and unit; None when the store is empty."""
+    version = store().version()
+    facts = store_facts(db_url(), version)
+    if facts["range"] is None:
+        return None
+    first, last = facts["range"]
+    st.sidebar.header("查看范围")
+    granularity = st.sidebar.radio(
+        "统计粒度",
+        list(Granularity),
+        format_func=lambda g: GRANULARITY_LABELS[g],
+        horizontal=True,
+        key="granularity",
+        index=2,
+    )
+    options = [p.code for p in reversed(periods_between(first, last, granularity))]
+    if st.session_state.get("period") not in options:
+        st.session_state["period"] = period_of(last, granularity).code
+    code = st.sidebar.selectbox("期间", options, format_func=lambda c: parse_period(c).label, key="period")
+    units = [ALL_UNITS, *facts["units"]]
+    if st.session_state.get("unit") not in units:
+        st.session_state["unit"] = ALL_UNITS
+    unit = st.sidebar.selectbox("单位", units, key="unit")
+    period = parse_period(code)
+    if facts["sample"]:
+        st.sidebar.info(
+            "当前显示的是**示例数据**（据 2024 年度报告生成），可在「数据管理」页撤销。", icon=":material/info:"
+        )
+    return Selection(period, None if unit == ALL_UNITS else unit, version, facts["sample"], min(period.end, last))
+
+
+def require_selection(selection: Selection | None) -> Selection:
+    """Stop the page with directions to the data page when there is nothing to show."""
+    if selection is None:
+        st.info(
+            "还没有任何数据。请到「数据管理」页下载填报模板，按季度填好信访、复议应诉、培训学法台账后上传。",
+            icon=":material/upload_file:",
+        )
+        st.page_link(DATA_PAGE, label="前往数据管理", icon=":material/database:")
+        st.stop()
+    return selection
+
+
+def sample_notice(selection: Selection) -> None:
+    if selection.sample:
+        st.caption(
+            ":material/info: 示例数据：据《巴南区规划和自然资源局法治政府建设2024年度报告》生成，正式使用前请在「数据管理」页撤销该批次。"
+        )
+
+
+def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext, key: str) -> None:
+    """A chart with its modebar PNG (scale 2, Chinese name), a server-side PNG and its data as .xlsx."""
+    stem = charts.file_stem(title, ctx)
+    config = {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2, "width": WIDTH, "height": HEIGHT},
+    }
+    st.plotly_chart(fig, theme=None, key=key, config=config)
+    left, right, _ = st.columns([1, 1, 2])
+    left.download_button(
+        "下载图片 PNG",
+        data=_later(export.figure_png, fig),
+        file_name=f"{stem}.png",
+        mime="image/png",
+        key=f"{key}-png",
+        on_click="ignore",
+        icon=":material/image:",
+    )
+    right.download_button(
+        "下载数据 Excel",
+        data=_later(export.xlsx_bytes, {title: data}),
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}-xlsx",
+        on_click="ignore",
+        icon=":material/table_view:",
+    )
+
+
+def _later(func: Callable, *args: object) -> Callable[[], bytes]:
+    """Defer an export until its button is clicked."""
+    return lambda: func(*args)
