@@ -133,7 +133,8 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     sample = text[:8192]
     delimiter = max((",", "\t", ";"), key=sample.count)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return pd.DataFrame(rows, dtype=object)
+    width = max(map(len, rows), default=0)  # blank lines and short rows: pandas no longer pads them
+    return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
 
 
 @dataclass
@@ -221,11 +222,27 @@ def _text_frame(grid: pd.DataFrame) -> pd.DataFrame:
     return text.mask(text == "")
 
 
+def _first_values(text: pd.DataFrame) -> pd.Series:
+    """Each row's first non-blank cell from the left, NA for a blank row: `text.bfill(axis=1).iloc[:, 0]`.
+
+    Filled one column at a time: bfill along rows transposes the frame into a block per row, which
+    took seconds on a 100,000-row sheet.
+    """
+    if not len(text.columns):
+        return pd.Series(dtype="string")
+    first = text.iloc[:, 0]
+    for j in range(1, len(text.columns)):
+        if not first.isna().any():
+            break
+        first = first.fillna(text.iloc[:, j])
+    return first
+
+
 def _data_rows(grid: pd.DataFrame, header: _Header) -> pd.DataFrame:
     """Rows under the header, without blank and totals rows, keeping only the dataset's columns."""
     body = grid.iloc[header.row + 1 :]
     text = _text_frame(body)
-    first = text.bfill(axis=1).iloc[:, 0] if len(text.columns) else pd.Series(dtype="string")
+    first = _first_values(text)
     totals = first.str.startswith(TOTAL_WORDS).fillna(False).astype(bool)
     positions = list(header.columns.values())
     has_value = text.iloc[:, positions].notna().any(axis=1)

@@ -119,7 +119,7 @@ def missed_hearings(frames: dict[str, pd.DataFrame], period: Period, unit: str |
     rows = for_unit(frames[LITIGATION.id], unit)
     mask = in_period(rows, "hearing_on", period) & (rows["case_type"] == LITIGATION_TYPE)
     missed = rows.loc[mask & ~rows["head_appeared"].fillna(False).astype(bool)]
-    out = _chinese(missed, LITIGATION, ["case_no", "case_type", "hearing_on", "head_appeared", "unit"])
+    out = chinese(missed, LITIGATION, ["case_no", "case_type", "hearing_on", "head_appeared", "unit"])
     return out.sort_values("开庭日期").reset_index(drop=True)
 
 
@@ -143,17 +143,17 @@ def session_volume(frames: dict[str, pd.DataFrame], period: Period, unit: str | 
 def session_timeline(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
     rows = for_unit(frames[TRAINING.id], unit)
     rows = rows.loc[in_period(rows, "held_on", period)]
-    return _chinese(rows, TRAINING, TRAINING.fields).sort_values("日期").reset_index(drop=True)
+    return chinese(rows, TRAINING, TRAINING.fields).sort_values("日期").reset_index(drop=True)
 
 
 def records(frames: dict[str, pd.DataFrame], dataset: Dataset, period: Period, unit: str | None) -> pd.DataFrame:
     """A dataset's current records in the period (by its first date), with the schema's Chinese headers."""
     rows = for_unit(frames[dataset.id], unit)
     rows = rows.loc[in_period(rows, dataset.date_fields[0], period)]
-    return _chinese(rows, dataset, dataset.fields).sort_values(dataset.column(dataset.date_fields[0]).name)
+    return chinese(rows, dataset, dataset.fields).sort_values(dataset.column(dataset.date_fields[0]).name)
 
 
-def _chinese(rows: pd.DataFrame, dataset: Dataset, fields: list[str]) -> pd.DataFrame:
+def chinese(rows: pd.DataFrame, dataset: Dataset, fields: list[str]) -> pd.DataFrame:
     """Selected fields under their Chinese column names; dates as dates, yes/no as 是/否."""
     out = pd.DataFrame(index=rows.index)
     for name in fields:

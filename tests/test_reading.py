@@ -1,0 +1,418 @@
+"""The spec's "Files" and "Layout tolerance" sections (shared/spec/data-format.md), as users meet them."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+from openpyxl import Workbook
+
+from indicators.reading import ReadResult, SheetTable, read_uploads
+from indicators.report import problems_text
+from indicators.validation import validate
+from ledgers import (
+    CASE_HEADER,
+    PETITION_HEADER,
+    SESSION_HEADER,
+    case,
+    csv_bytes,
+    petition,
+    upload,
+    xls_bytes,
+    xlsx_bytes,
+)
+
+
+def read(*files) -> ReadResult:
+    return read_uploads(list(files))
+
+
+def only_table(result: ReadResult) -> SheetTable:
+    assert not result.problems, problems_text(result.problems)
+    assert len(result.tables) == 1, [(t.sheet, t.dataset.id) for t in result.tables]
+    return result.tables[0]
+
+
+def column(table: SheetTable, field: str) -> list:
+    return table.rows[field].tolist()
+
+
+def session(held: object, title: str, kind: str = "法治培训", people: object = 60, hours: object = 2) -> list:
+    return [held, title, kind, people, hours, None]
+
+
+def xlsx_with_merges(rows: list[list], merges: list[str], sheet: str = "信访台账") -> bytes:
+    """A workbook whose title block uses merged cells, as ledgers printed for filing do."""
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(row)
+    for cells in merges:
+        ws.merge_cells(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- title rows above the header ---------------------------------------------------------------------
+
+
+def test_ten_title_rows_with_merged_cells_above_the_header():
+    titles = [
+        ["重庆市某区规划和自然资源局信访事项登记台账"],
+        ["（2025年第一季度）"],
+        [None],
+        ["填报单位：办公室", None, None, None, "填报日期：2025年4月1日"],
+        ["说明：1. 信访编号按年度连续编号；2. 日期请按 2025-01-05 填写"],
+        [None],
+        ["注：本表含个人信息，不得外传"],
+        [None],
+        ["一、信访事项"],
+        [None],
+    ]
+    rows = [*titles, PETITION_HEADER, petition("XF-1"), petition("XF-2")]
+    data = xlsx_with_merges(rows, ["A1:H1", "A2:H2", "A4:D4", "E4:H4", "A5:H6", "A7:H8"])
+    table = only_table(read(upload("台账.xlsx", data)))
+    assert table.dataset.id == "petitions"
+    assert table.header_row == 11
+    assert column(table, "petition_no") == ["XF-1", "XF-2"]
+    assert table.rows.index.tolist() == [12, 13]
+
+
+def test_the_header_row_is_the_first_row_holding_every_required_column():
+    rows = [["信访编号", "收件日期"], PETITION_HEADER, petition("XF-1")]
+    table = only_table(read(upload("a.xlsx", xlsx_bytes({"信访": rows}))))
+    assert table.header_row == 2
+    assert column(table, "petition_no") == ["XF-1"]
+
+
+# --- headers: synonyms, white space, units -----------------------------------------------------------
+
+
+def test_header_synonyms_white_space_and_units_are_recognised():
+    header = ["序 号", "件号", "收件\n日期", "信访\u3000渠道", " 问题类别 ", "结案日期", "按期\r\n办结", "责任单位"]
+    row = [1, "XF-1", "2025-01-05", "民呼我为", "规划管理", "2025-01-20", "是", "办公室"]
+    table = only_table(read(upload("a.xlsx", xlsx_bytes({"Sheet1": [header, row]}))))
+    assert table.dataset.id == "petitions"
+    assert table.rows.iloc[0].to_dict() == {
+        "petition_no": "XF-1",
+        "received_on": "2025-01-05",
+        "channel": "民呼我为",
+        "category": "规划管理",
+        "closed_on": "2025-01-20",
+        "on_time": "是",
+        "unit": "办公室",
+    }
+
+
+def test_a_header_with_a_bracketed_unit_matches_its_column():
+    header = ["日期", "名称", "类型", "参加人数（人）", "学时（小时）"]
+    table = only_table(
+        read(upload("a.xlsx", xlsx_bytes({"培训": [header, ["2025-03-12", "培训会", "法治培训", 60, 2]]})))
+    )
+    assert column(table, "participants") == [60]
+    assert column(table, "hours") == [2]
+
+
+def test_the_canonical_name_wins_over_a_synonym():
+    header = ["编号", "信访编号", "收件日期", "登记日期", "来源渠道"]
+    row = ["内部-7", "XF-1", "2025-01-05", "2024-12-31", "民呼我为"]
+    table = only_table(read(upload("a.xlsx", xlsx_bytes({"信访": [header, row]}))))
+    assert column(table, "petition_no") == ["XF-1"]
+    assert column(table, "received_on") == ["2025-01-05"]
+
+
+@pytest.mark.parametrize("sheet", ["信访", "Sheet1"])
+def test_two_synonyms_for_an_optional_column_are_an_error_naming_both(sheet):
+    header = ["信访编号", "收件日期", "来源渠道", "类别", "问题类别"]
+    result = read(upload("a.xlsx", xlsx_bytes({sheet: [header, ["XF-1", "2025-01-05", "民呼我为", "甲", "乙"]]})))
+    assert len(result.problems) == 1, result.problems
+    problem = result.problems[0]
+    assert "“类别”" in problem.message and "“问题类别”" in problem.message
+    assert (problem.file, problem.sheet, problem.row) == ("a.xlsx", sheet, 1)
+    assert not validate(result).ok
+
+
+@pytest.mark.parametrize("sheet", ["信访", "Sheet1"])
+def test_two_synonyms_for_a_required_column_are_an_error_naming_both(sheet):
+    header = ["编号", "件号", "收件日期", "来源渠道"]
+    result = read(upload("a.xlsx", xlsx_bytes({sheet: [header, ["XF-1", "7", "2025-01-05", "民呼我为"]]})))
+    messages = [p.message for p in result.problems]
+    assert any("“编号”" in m and "“件号”" in m for m in messages), messages
+    assert not result.ignored
+    validated = validate(result)
+    assert not validated.ok
+    assert not any(p.message == "必填项为空" for p in validated.problems), (
+        "the ambiguity is one problem, not one per row"
+    )
+
+
+# --- columns that are not the dataset's are never kept -----------------------------------------------
+
+PERSONAL = {
+    "信访人": "张三丰",
+    "联系电话": "13800138000",
+    "身份证号": "500101199001011234",
+    "内容摘要": "反映邻居违建遮挡采光",
+}
+
+
+def personal_ledger() -> list[list]:
+    header = ["序号", "信访编号", "信访人", "联系电话", "身份证号", "收件日期", "来源渠道", "内容摘要", "备注"]
+    good = [1, "XF-1", *list(PERSONAL.values())[:3], "2025-01-05", "民呼我为", PERSONAL["内容摘要"], "加急"]
+    bad_date = [2, "XF-2", *list(PERSONAL.values())[:3], "2025-02-30", "来信来访", PERSONAL["内容摘要"], "加急"]
+    duplicate = [3, "XF-1", *list(PERSONAL.values())[:3], "2025-01-06", "来信来访", PERSONAL["内容摘要"], "加急"]
+    no_channel = [4, "XF-4", *list(PERSONAL.values())[:3], "2025-01-07", None, PERSONAL["内容摘要"], None]
+    return [["信访台账（内部）"], header, good, bad_date, duplicate, no_channel]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_personal_columns_are_dropped_and_never_reach_tables_frames_or_problems(kind):
+    rows = personal_ledger()
+    data = xlsx_bytes({"信访": rows}) if kind == "xlsx" else csv_bytes(rows[1:])
+    result = read(upload(f"台账.{kind}", data))
+    validated = validate(result)
+
+    table = result.tables[0]
+    assert set(table.rows.columns) <= {
+        "petition_no",
+        "received_on",
+        "channel",
+        "category",
+        "closed_on",
+        "on_time",
+        "unit",
+    }
+    assert not validated.ok  # there are problems to report, so the report text is exercised
+    report = problems_text(validated.problems)
+    dumped = [
+        table.rows.to_csv(),
+        validated.frames["petitions"].to_csv(),
+        report,
+        repr(validated.problems),
+        repr(result.ignored),
+    ]
+    for header, value in PERSONAL.items():
+        for text in dumped:
+            assert value not in text
+            assert header not in text
+    assert "加急" not in "".join(dumped)
+
+
+def test_a_row_with_values_only_in_foreign_columns_is_skipped():
+    header = ["序号", "信访编号", "收件日期", "来源渠道", "信访人"]
+    rows = [header, [1, "XF-1", "2025-01-05", "民呼我为", "张三"], [2, None, None, None, "李四"]]
+    table = only_table(read(upload("a.xlsx", xlsx_bytes({"信访": rows}))))
+    assert column(table, "petition_no") == ["XF-1"]
+
+
+# --- blank, pre-numbered and totals rows -------------------------------------------------------------
+
+
+def test_blank_and_pre_numbered_rows_are_skipped():
+    rows = [
+        PETITION_HEADER,
+        petition("XF-1"),
+        [None] * 8,
+        ["", " ", "\u3000", None, None, None, None, None],
+        petition("XF-2"),
+        [4],
+        [5, None, None, None, None, None, None, None],
+        [6],
+    ]
+    table = only_table(read(upload("a.xlsx", xlsx_bytes({"信访": rows}))))
+    assert column(table, "petition_no") == ["XF-1", "XF-2"]
+    assert table.rows.index.tolist() == [2, 5]
+    assert validate(read(upload("a.xlsx", xlsx_bytes({"信访": rows})))).ok
+
+
+@pytest.mark.parametrize("word", ["合计", "总计", "小计", "合 计", "合\u3000计：", "总计（件）", " 小计"])
+def test_totals_rows_are_skipped(word):
+    rows = [PETITION_HEADER, petition("XF-1"), petition("XF-2"), [word, None, None, None, "2 件", None, None, None]]
+    table = only_table(read(upload("a.xlsx", xlsx_bytes({"信访": rows}))))
+    assert column(table, "petition_no") == ["XF-1", "XF-2"]
+    assert validate(read(upload("a.xlsx", xlsx_bytes({"信访": rows})))).ok
+
+
+def test_a_totals_row_in_a_sheet_without_a_number_column_is_skipped():
+    rows = [SESSION_HEADER, session("2025-03-12", "培训会"), ["合计", None, None, 60, 2, None]]
+    result = read(upload("a.xlsx", xlsx_bytes({"培训": rows})))
+    assert column(only_table(result), "title") == ["培训会"]
+    assert validate(result).ok
+
+
+# --- sheets and datasets -----------------------------------------------------------------------------
+
+
+def test_several_sheets_per_workbook_matched_by_name_or_by_headers():
+    data = xlsx_bytes(
+        {
+            "说明": [["填表说明"], ["日期请按 2025-01-05 填写"]],
+            "信访台账": [PETITION_HEADER, petition("XF-1")],
+            "复议应诉案件": [CASE_HEADER, case("（2025）渝0113行初1号")],
+            "Sheet3": [SESSION_HEADER, session("2025-03-12", "培训会")],
+        }
+    )
+    result = read(upload("全年台账.xlsx", data))
+    assert not result.problems
+    assert {t.sheet: t.dataset.id for t in result.tables} == {
+        "信访台账": "petitions",
+        "复议应诉案件": "litigation",
+        "Sheet3": "training",
+    }
+    assert [(i.file, i.sheet) for i in result.ignored] == [("全年台账.xlsx", "说明")]
+
+
+@pytest.mark.parametrize(
+    ("rows", "dataset"),
+    [([CASE_HEADER, case("案1")], "litigation"), ([PETITION_HEADER, petition("XF-1")], "petitions")],
+)
+def test_a_sheet_name_fitting_several_datasets_is_matched_by_headers(rows, dataset):
+    table = only_table(read(upload("a.xlsx", xlsx_bytes({"信访案件": rows}))))
+    assert table.dataset.id == dataset
+
+
+def test_a_sheet_name_fitting_several_datasets_without_matching_headers_is_ignored():
+    result = read(
+        upload("a.xlsx", xlsx_bytes({"信访案件": [["甲", "乙"], [1, 2]], "信访": [PETITION_HEADER, petition("XF-1")]}))
+    )
+    assert [t.sheet for t in result.tables] == ["信访"]
+    assert [i.sheet for i in result.ignored] == ["信访案件"]
+    assert not result.problems
+
+
+def test_a_sheet_matched_by_name_lacking_required_columns_is_an_error_naming_them():
+    rows = [["序号", "信访编号", "来源渠道", "事项类别"], [1, "XF-1", "民呼我为", "规划"]]
+    result = read(upload("a.xlsx", xlsx_bytes({"信访登记": rows})))
+    assert not result.tables
+    assert not result.ignored
+    assert len(result.problems) == 1
+    problem = result.problems[0]
+    assert (problem.file, problem.sheet) == ("a.xlsx", "信访登记")
+    assert "收件日期" in problem.message
+    assert "信访编号" not in problem.message.split("缺少")[-1]
+
+
+def test_a_training_sheet_lacking_two_required_columns_names_both():
+    rows = [["日期", "参加人数"], ["2025-03-12", 60]]
+    result = read(upload("a.xlsx", xlsx_bytes({"普法活动": rows})))
+    assert len(result.problems) == 1
+    assert "名称" in result.problems[0].message and "类型" in result.problems[0].message
+
+
+def test_unmatched_sheets_are_reported_as_ignored_not_as_errors():
+    data = xlsx_bytes(
+        {"信访": [PETITION_HEADER, petition("XF-1")], "统计图": [["月份", "件数"], ["1月", 3]], "空表": []}
+    )
+    result = read(upload("a.xlsx", data))
+    assert not result.problems
+    assert {i.sheet for i in result.ignored} == {"统计图", "空表"}
+    assert all(i.reason for i in result.ignored)
+
+
+def test_an_upload_where_nothing_matches_is_an_error():
+    data = xlsx_bytes({"Sheet1": [["月份", "件数"], ["1月", 3]]})
+    other = csv_bytes([["姓名", "电话"], ["张三", "13800138000"]])
+    result = read(upload("统计.xlsx", data), upload("通讯录.csv", other))
+    assert not result.tables
+    assert len(result.problems) == 1
+    assert "统计.xlsx" in result.problems[0].file
+    assert "13800138000" not in problems_text(result.problems)
+    assert not validate(result).ok
+
+
+def test_a_csv_holds_one_dataset_matched_by_headers():
+    table = only_table(read(upload("信访.csv", csv_bytes([CASE_HEADER, case("案1")]))))
+    assert table.dataset.id == "litigation"
+
+
+# --- file formats and encodings ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_encodings_are_detected(encoding):
+    category = "䶮字地名更正" if encoding == "gb18030" else "规划管理"  # 䶮 is in GB18030 but not in GBK
+    rows = [PETITION_HEADER, petition("XF-1", "2025/1/5", "《民呼我为》", category=category, unit="耕保科")]
+    table = only_table(read(upload("信访.csv", csv_bytes(rows, encoding))))
+    assert table.dataset.id == "petitions"
+    assert table.rows.iloc[0][["petition_no", "channel", "category", "unit"]].tolist() == [
+        "XF-1",
+        "《民呼我为》",
+        category,
+        "耕保科",
+    ]
+    assert validate(read(upload("信访.csv", csv_bytes(rows, encoding)))).frames["petitions"]["channel"].tolist() == [
+        "民呼我为"
+    ]
+
+
+def test_xls_workbooks_are_read_with_their_date_cells():
+    rows = [["2025年行政复议应诉案件台账"], [None], CASE_HEADER, case("案1", filed=date(2025, 1, 10), outcome="驳回")]
+    result = read(upload("案件.xls", xls_bytes({"复议应诉": rows})))
+    table = only_table(result)
+    assert table.dataset.id == "litigation"
+    assert table.rows.index.tolist() == [4]
+    frame = validate(result).frames["litigation"]
+    assert frame["filed_on"].dt.date.tolist() == [date(2025, 1, 10)]
+    assert frame["outcome_class"].tolist() == ["upheld"]
+
+
+def test_xlsx_date_cells_are_read_as_dates():
+    rows = [PETITION_HEADER, petition("XF-1", datetime(2025, 1, 5, 9, 30))]
+    frame = validate(read(upload("a.xlsx", xlsx_bytes({"信访": rows})))).frames["petitions"]
+    assert frame["received_on"].dt.date.tolist() == [date(2025, 1, 5)]
+
+
+# --- row numbers as users see them -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_excel_row_numbers_are_those_excel_shows(fmt):
+    rows = [
+        ["信访台账"],  # row 1
+        ["2025年一季度"],  # row 2
+        [None],  # row 3
+        PETITION_HEADER,  # row 4
+        petition("XF-1"),  # row 5
+        [None] * 8,  # row 6
+        petition("XF-2", "2025-02-30"),  # row 7
+        ["合计"],  # row 8
+        petition("XF-3", "下周"),  # row 9
+    ]
+    data = xlsx_bytes({"信访": rows}, merge_title=True) if fmt == "xlsx" else xls_bytes({"信访": rows})
+    result = read(upload(f"a.{fmt}", data))
+    assert only_table(result).rows.index.tolist() == [5, 7, 9]
+    problems = validate(result).problems
+    assert [(p.row, p.column, p.value) for p in problems] == [(7, "收件日期", "2025-02-30"), (9, "收件日期", "下周")]
+
+
+def test_row_numbers_do_not_shift_when_the_sheet_starts_below_row_one():
+    book = Workbook()
+    ws = book.active
+    ws.title = "信访"
+    ws.cell(3, 2, "信访台账")  # rows 1-2 and column A never touched
+    for i, row in enumerate([PETITION_HEADER, petition("XF-1"), petition("XF-2", "2025-13-45")]):
+        for j, value in enumerate(row):
+            if value is not None:
+                ws.cell(5 + i, 2 + j, value)
+    out = io.BytesIO()
+    book.save(out)
+    problems = validate(read(upload("a.xlsx", out.getvalue()))).problems
+    assert [(p.row, p.value) for p in problems] == [(7, "2025-13-45")]
+
+
+def test_csv_row_numbers_are_line_numbers_with_the_header_on_line_one():
+    rows = [
+        PETITION_HEADER,  # line 1
+        petition("XF-1"),  # line 2
+        petition("XF-2", "2025-02-30"),  # line 3
+        [],  # line 4, blank
+        petition("XF-3", channel=""),  # line 5
+    ]
+    problems = validate(read(upload("a.csv", csv_bytes(rows)))).problems
+    assert [(p.file, p.sheet, p.row, p.column) for p in problems] == [
+        ("a.csv", "", 3, "收件日期"),
+        ("a.csv", "", 5, "来源渠道"),
+    ]

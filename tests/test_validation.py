@@ -1,0 +1,350 @@
+"""The spec's "Import semantics" for a bad batch: every problem reported, located, in Chinese; nothing stored."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from indicators.importer import run_import
+from indicators.reading import read_uploads
+from indicators.report import problems_frame, problems_text
+from indicators.schema import DATASETS, LITIGATION, PETITIONS, TRAINING
+from indicators.validation import Validated, validate
+from ledgers import CASE_HEADER, PETITION_HEADER, SESSION_HEADER, case, csv_bytes, petition, upload, xlsx_bytes
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(autouse=True)
+def _no_configured_unit(monkeypatch):
+    monkeypatch.delenv("INDICATORS_DEFAULT_UNIT", raising=False)
+
+
+def check(*files) -> Validated:
+    return validate(read_uploads(list(files)))
+
+
+def session(held: object, title: str, kind: object = "法治培训", people: object = 60, hours: object = 2, unit=None):
+    return [held, title, kind, people, hours, unit]
+
+
+def petitions_file() -> bytes:
+    """A petitions workbook with two title rows: the header is row 3, data from row 4."""
+    return xlsx_bytes(
+        {
+            "信访": [
+                ["2025年信访台账"],  # 1
+                [None],  # 2
+                PETITION_HEADER,  # 3
+                petition("XF-1"),  # 4 good
+                petition("XF-2", "2025/13/45"),  # 5 impossible date
+                petition("XF-3", "上月初"),  # 6 unreadable date
+                petition("", "2025-01-07"),  # 7 empty key
+                petition("XF-5", channel=" "),  # 8 empty channel
+                petition("XF-6", on_time="大概"),  # 9 bad yes/no
+                petition("XF-7", closed="2025-02-29"),  # 10 impossible optional date
+            ]
+        },
+        merge_title=True,
+    )
+
+
+def cases_file() -> bytes:
+    return xlsx_bytes(
+        {
+            "复议应诉": [
+                CASE_HEADER,  # 1
+                case("案1", outcome="驳回诉讼请求"),  # 2 good
+                case("案2", "民事诉讼"),  # 3 unknown case type
+                case("案3", outcome="审理中"),  # 4 unknown outcome
+                case("案4", head="也许"),  # 5 bad yes/no
+            ],
+            # named as a training sheet, but lacking 名称 and 类型
+            "培训": [["日期", "参加人数"], ["2025-03-01", 10]],
+        }
+    )
+
+
+def sessions_file() -> bytes:
+    return csv_bytes(
+        [
+            SESSION_HEADER,  # line 1
+            session("2025-03-12", "法治培训会"),  # 2 good
+            session("2025-03-13", "普法讲座", people=-5),  # 3 negative count
+            session("2025-03-14", "学法会", hours="-1"),  # 4 negative hours
+            session("2025-03-15", "理论学习", people="1.5"),  # 5 fractional count
+            session("2025-03-16", "宪法宣传", kind=""),  # 6 empty type
+        ]
+    )
+
+
+def found(result: Validated) -> set[tuple]:
+    return {(p.file, p.sheet, p.row, p.column) for p in result.problems}
+
+
+def test_every_problem_of_every_file_is_collected_in_one_report():
+    result = check(
+        upload("信访.xlsx", petitions_file()), upload("案件.xlsx", cases_file()), upload("培训.csv", sessions_file())
+    )
+    assert not result.ok
+    expected = {
+        ("信访.xlsx", "信访", 5, "收件日期"),
+        ("信访.xlsx", "信访", 6, "收件日期"),
+        ("信访.xlsx", "信访", 7, "信访编号"),
+        ("信访.xlsx", "信访", 8, "来源渠道"),
+        ("信访.xlsx", "信访", 9, "是否按期办结"),
+        ("信访.xlsx", "信访", 10, "办结日期"),
+        ("案件.xlsx", "复议应诉", 3, "案件类型"),
+        ("案件.xlsx", "复议应诉", 4, "审理结果"),
+        ("案件.xlsx", "复议应诉", 5, "负责人是否出庭"),
+        ("案件.xlsx", "培训", None, ""),
+        ("培训.csv", "", 3, "参加人数"),
+        ("培训.csv", "", 4, "学时"),
+        ("培训.csv", "", 5, "参加人数"),
+        ("培训.csv", "", 6, "类型"),
+    }
+    assert found(result) == expected
+    assert len(result.problems) == len(expected), problems_text(result.problems)
+
+
+def test_each_problem_says_where_what_value_and_what_was_expected_in_chinese():
+    result = check(
+        upload("信访.xlsx", petitions_file()), upload("案件.xlsx", cases_file()), upload("培训.csv", sessions_file())
+    )
+    by_place = {(p.file, p.row, p.column): p for p in result.problems}
+    values = {
+        ("信访.xlsx", 5, "收件日期"): "2025/13/45",
+        ("信访.xlsx", 6, "收件日期"): "上月初",
+        ("信访.xlsx", 9, "是否按期办结"): "大概",
+        ("信访.xlsx", 10, "办结日期"): "2025-02-29",
+        ("案件.xlsx", 3, "案件类型"): "民事诉讼",
+        ("案件.xlsx", 4, "审理结果"): "审理中",
+        ("案件.xlsx", 5, "负责人是否出庭"): "也许",
+        ("培训.csv", 3, "参加人数"): "-5",
+        ("培训.csv", 4, "学时"): "-1",
+        ("培训.csv", 5, "参加人数"): "1.5",
+    }
+    for place, value in values.items():
+        assert by_place[place].value == value, place
+    for problem in result.problems:
+        assert problem.file
+        assert CHINESE.search(problem.message), problem
+        assert problem.message in problem.text()
+    for problem in result.problems:
+        if problem.row is not None:
+            assert problem.column, problem
+    # the user-facing texts: the missing columns are named, the empty cells called empty
+    sheet_problem = next(p for p in result.problems if p.sheet == "培训")
+    assert "名称" in sheet_problem.message and "类型" in sheet_problem.message
+    assert "必填" in by_place[("信访.xlsx", 7, "信访编号")].message
+    assert "必填" in by_place[("信访.xlsx", 8, "来源渠道")].message
+    assert "日期" in by_place[("信访.xlsx", 5, "收件日期")].message
+    report = problems_text(result.problems)
+    assert f"发现 {len(result.problems)} 处问题" in report
+    frame = problems_frame(result.problems)
+    assert list(frame.columns) == ["文件", "工作表", "行号", "列", "值", "问题"]
+    assert len(frame) == len(result.problems)
+
+
+def test_duplicate_keys_across_two_files_name_both_rows():
+    first = xlsx_bytes({"信访": [["台账"], PETITION_HEADER, petition("XF-1"), petition("XF-2")]})
+    second = csv_bytes([PETITION_HEADER, petition("XF-3"), petition("XF-2", "2025-02-01")])
+    result = check(upload("一月.xlsx", first), upload("二月.csv", second))
+    assert len(result.problems) == 1, problems_text(result.problems)
+    problem = result.problems[0]
+    assert (problem.file, problem.sheet, problem.row, problem.column, problem.value) == (
+        "二月.csv",
+        "",
+        3,
+        "信访编号",
+        "XF-2",
+    )
+    assert "一月.xlsx" in problem.message and "第 4 行" in problem.message
+    assert "重复" in problem.message
+
+
+def test_duplicate_keys_within_one_sheet_and_composite_keys():
+    rows = [
+        SESSION_HEADER,
+        session("2025-03-12", "培训会"),
+        session("2025-03-13", "培训会"),  # same title, another day: not a duplicate
+        session(date(2025, 3, 12), "培训会", people=80),  # same day and title written as a date cell: duplicate
+    ]
+    result = check(upload("培训.xlsx", xlsx_bytes({"培训": rows})))
+    assert [(p.row, p.column) for p in result.problems] == [(4, "日期")]
+    assert "第 2 行" in result.problems[0].message
+
+
+def test_a_clean_batch_has_no_problems_and_typed_frames():
+    result = check(
+        upload(
+            "全部.xlsx",
+            xlsx_bytes(
+                {
+                    "信访": [
+                        PETITION_HEADER,
+                        petition("XF-1", "2025年1月5日", "“民呼我为”", on_time="Y", unit=" 办公室 "),
+                    ],
+                    "案件": [CASE_HEADER, case("案1", "行政诉讼（二审）", head="√", outcome="撤销并驳回")],
+                    "学法": [SESSION_HEADER, session("20250312", "培训会", people="60", hours="1.5")],
+                }
+            ),
+        )
+    )
+    assert result.ok, problems_text(result.problems)
+    p = result.frames["petitions"].iloc[0]
+    assert (p["petition_no"], p["received_on"].date(), p["channel"], bool(p["on_time"]), p["unit"]) == (
+        "XF-1",
+        date(2025, 1, 5),
+        "民呼我为",
+        True,
+        "办公室",
+    )
+    c = result.frames["litigation"].iloc[0]
+    assert (c["case_type"], bool(c["head_appeared"]), c["outcome"], c["outcome_class"]) == (
+        "行政诉讼",
+        True,
+        "撤销并驳回",
+        "lost",
+    )
+    t = result.frames["training"].iloc[0]
+    assert (t["held_on"].date(), t["participants"], t["hours"]) == (date(2025, 3, 12), 60, 1.5)
+
+
+# --- default unit ------------------------------------------------------------------------------------
+
+
+def _units(result: Validated) -> dict[str, list[str]]:
+    return {ds: frame["unit"].tolist() for ds, frame in result.frames.items()}
+
+
+def mixed_unit_batch():
+    return (
+        upload("信访.csv", csv_bytes([PETITION_HEADER, petition("XF-1"), petition("XF-2", unit="耕保科")])),
+        upload(
+            "其他.xlsx",
+            xlsx_bytes(
+                {
+                    "案件": [CASE_HEADER, case("案1"), case("案2", unit="法规科")],
+                    "培训": [
+                        SESSION_HEADER,
+                        session("2025-03-12", "培训会"),
+                        session("2025-03-13", "讲座", unit="\u3000"),
+                    ],
+                }
+            ),
+        ),
+    )
+
+
+def test_rows_without_a_unit_belong_to_the_default_unit():
+    result = check(*mixed_unit_batch())
+    assert result.ok, problems_text(result.problems)
+    assert _units(result) == {
+        "petitions": ["本单位", "耕保科"],
+        "litigation": ["本单位", "法规科"],
+        "training": ["本单位", "本单位"],
+    }
+
+
+def test_the_default_unit_can_be_configured(monkeypatch):
+    monkeypatch.setenv("INDICATORS_DEFAULT_UNIT", " 规划和自然资源局 ")
+    result = check(*mixed_unit_batch())
+    assert _units(result) == {
+        "petitions": ["规划和自然资源局", "耕保科"],
+        "litigation": ["规划和自然资源局", "法规科"],
+        "training": ["规划和自然资源局", "规划和自然资源局"],
+    }
+
+
+# --- outcome classes ---------------------------------------------------------------------------------
+
+
+def test_outcome_classes_are_stored_beside_the_outcome(store):
+    rows = [
+        CASE_HEADER,
+        case("案1", outcome="判决驳回诉讼请求"),
+        case("案2", outcome="撤销被诉行政行为"),
+        case("案3", outcome="部分撤销，部分驳回"),
+        case("案4", outcome="准予撤诉"),
+        case("案5", "行政复议", outcome="维持"),
+        case("案6", "行政复议", outcome="调解结案"),
+        case("案7"),
+    ]
+    uploads = [upload("案件.xlsx", xlsx_bytes({"应诉": rows}))]
+    expected = {
+        "案1": "upheld",
+        "案2": "lost",
+        "案3": "lost",
+        "案4": "withdrawn",
+        "案5": "upheld",
+        "案6": "withdrawn",
+        "案7": "pending",
+    }
+    frame = validate(read_uploads(uploads)).frames["litigation"]
+    assert dict(zip(frame["case_no"], frame["outcome_class"], strict=True)) == expected
+    outcome = run_import(store, uploads)
+    assert outcome.ok, problems_text(outcome.problems)
+    stored = store.records(LITIGATION)
+    assert dict(zip(stored["case_no"], stored["outcome_class"], strict=True)) == expected
+
+
+# --- all or nothing ----------------------------------------------------------------------------------
+
+
+def good_batch() -> list:
+    return [
+        upload("信访.xlsx", xlsx_bytes({"信访": [["台账"], PETITION_HEADER, petition("XF-1"), petition("XF-2")]})),
+        upload("案件.csv", csv_bytes([CASE_HEADER, case("案1", outcome="驳回"), case("案2")])),
+        upload("培训.xlsx", xlsx_bytes({"培训": [SESSION_HEADER, session("2025-03-12", "培训会")]})),
+    ]
+
+
+def test_a_good_batch_is_stored(store):
+    outcome = run_import(store, good_batch())
+    assert outcome.ok, problems_text(outcome.problems)
+    assert len(store.batches()) == 1
+    assert len(store.records(PETITIONS)) == 2
+    assert len(store.records(LITIGATION)) == 2
+    assert len(store.records(TRAINING)) == 1
+
+
+@pytest.mark.parametrize(
+    "bad_row",
+    [
+        session("2025-03-13", "讲座", people=-1),
+        session("2025-02-30", "讲座"),
+        session("2025-03-13", "", kind="普法宣传"),
+        session("2025-03-12", "培训会"),  # a duplicate key
+    ],
+    ids=["negative count", "impossible date", "empty title", "duplicate"],
+)
+def test_one_bad_row_among_good_files_stores_nothing(store, bad_row):
+    uploads = good_batch()
+    uploads[2] = upload(
+        "培训.xlsx",
+        xlsx_bytes({"培训": [SESSION_HEADER, session("2025-03-12", "培训会"), session("2025-03-14", "学法"), bad_row]}),
+    )
+    outcome = run_import(store, uploads)
+    assert not outcome.ok
+    assert outcome.batch_id is None
+    assert [(p.file, p.row) for p in outcome.problems] == [("培训.xlsx", 4)]
+    assert store.batches() == []
+    for dataset in DATASETS:
+        assert store.records(dataset).empty, dataset.id
+
+
+def test_a_bad_batch_after_a_good_one_leaves_the_store_as_it_was(store):
+    assert run_import(store, good_batch()).ok
+    before = {d.id: store.records(d) for d in DATASETS}
+    uploads = [
+        upload("信访.csv", csv_bytes([PETITION_HEADER, petition("XF-1", channel="来信来访"), petition("XF-9")])),
+        upload("案件.csv", csv_bytes([CASE_HEADER, case("案1", outcome="不予受理")])),
+    ]
+    outcome = run_import(store, uploads)
+    assert [(p.file, p.row, p.column) for p in outcome.problems] == [("案件.csv", 2, "审理结果")]
+    assert len(store.batches()) == 1
+    for dataset in DATASETS:
+        assert store.records(dataset).equals(before[dataset.id]), dataset.id
