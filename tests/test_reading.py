@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from indicators.reading import ReadResult, SheetTable, read_uploads
+from indicators.reading import ReadResult, SheetTable, Upload, read_uploads
 from indicators.report import problems_text
 from indicators.validation import validate
 from ledgers import (
@@ -416,3 +416,11 @@ def test_csv_row_numbers_are_line_numbers_with_the_header_on_line_one():
         ("a.csv", "", 3, "收件日期"),
         ("a.csv", "", 5, "来源渠道"),
     ]
+
+
+def test_two_columns_with_the_same_canonical_name_are_an_error_naming_it():
+    header = ["信访编号", "收件日期", "来源渠道", "单位", "单位"]
+    data = xlsx_bytes({"信访": [header, ["XF-1", "2025-01-05", "民呼我为", "法规科", "信访办"]]})
+    result = read_uploads([Upload("两列单位.xlsx", data)])
+    messages = [p.message for p in result.problems]
+    assert any("都名为“单位”" in m for m in messages), messages
