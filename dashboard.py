@@ -1,8 +1,12 @@
 """Entry point: `streamlit run dashboard.py`. Navigation and the shared sidebar; pages lay out the rest."""
 
+import logging
+
 import streamlit as st
 
 import ui
+
+INTERNAL_ERROR = "页面出现内部错误，详情已记录在服务器日志中。请刷新页面重试；如仍出错，请联系系统管理员。"
 
 st.set_page_config(page_title="法治政府建设指标看板", page_icon=":material/balance:", layout="wide")
 
@@ -15,5 +19,10 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-st.session_state["selection"] = ui.sidebar()
-page.run()
+try:
+    st.session_state[ui.SELECTION_KEY] = ui.sidebar()
+    page.run()
+except Exception:
+    # Users get a Chinese message; the traceback goes to the server log only.
+    logging.getLogger("dashboard").exception("page %s failed", page.title)
+    st.error(INTERNAL_ERROR, icon=":material/error:")

@@ -22,6 +22,7 @@ from indicators.tables import trend_span
 
 ALL_UNITS = "全部单位"
 DATA_PAGE = "pages/data.py"
+SELECTION_KEY = "selection"
 CACHE_ENTRIES = 64
 
 
@@ -102,6 +103,26 @@ def sidebar() -> Selection | None:
             "当前显示的是**示例数据**（据 2024 年度报告生成），可在「数据管理」页撤销。", icon=":material/info:"
         )
     return Selection(period, None if unit == ALL_UNITS else unit, version, facts["sample"], min(period.end, last))
+
+
+def ensure_entrypoint() -> None:
+    """Rerun through dashboard.py when a page ran without it.
+
+    Streamlit's legacy `pages/` directory mode runs a deep-linked page on its own for the first
+    session after a server start (no navigation, no sidebar); switching the mode off and rerunning
+    lets st.navigation in dashboard.py take over for this and every later session.
+    """
+    if SELECTION_KEY not in st.session_state:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def selection() -> Selection:
+    """The sidebar's choice for this page; stops with directions to the data page when there is no data."""
+    ensure_entrypoint()
+    return require_selection(st.session_state[SELECTION_KEY])
 
 
 def require_selection(selection: Selection | None) -> Selection:

@@ -7,7 +7,7 @@ from indicators import charts
 from indicators.cards import fmt_rate
 from indicators.config import targets
 
-sel = ui.require_selection(st.session_state.get("selection"))
+sel = ui.selection()
 ctx = sel.context()
 goal = targets().head_appearance_rate
 st.title(f"复议应诉 · {sel.period.label}")

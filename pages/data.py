@@ -15,6 +15,7 @@ from indicators.tables import chinese
 from indicators.template import template_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ui.ensure_entrypoint()
 store = ui.store()
 state = st.session_state
 state.setdefault("upload_nonce", 0)

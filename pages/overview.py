@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from indicators.cards import SECTION_TITLES, comparison_labels
 
-sel = ui.require_selection(st.session_state.get("selection"))
+sel = ui.selection()
 st.title(f"法治政府建设指标总览 · {sel.period.label}")
 st.caption(f"{sel.unit_label}；卡片中的变化依次为较上期与较去年同期。")
 ui.sample_notice(sel)

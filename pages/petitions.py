@@ -8,7 +8,7 @@ import ui
 from indicators import charts
 from indicators.cards import fmt_rate
 
-sel = ui.require_selection(st.session_state.get("selection"))
+sel = ui.selection()
 ctx = sel.context()
 st.title(f"信访 · {sel.period.label}")
 ui.sample_notice(sel)

@@ -6,7 +6,7 @@ import ui
 from indicators import charts
 from indicators.cards import fmt_number
 
-sel = ui.require_selection(st.session_state.get("selection"))
+sel = ui.selection()
 ctx = sel.context()
 st.title(f"培训学法 · {sel.period.label}")
 ui.sample_notice(sel)
