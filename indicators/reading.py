@@ -157,7 +157,9 @@ def _match_header_row(cells: list[str], dataset: Dataset, row: int) -> _Header:
         synonyms = [j for j, h in enumerate(cells) if h in column.synonyms]
         if len(canonical) > 1:
             header.ambiguous.add(column.field)
-            header.problems.append(f"有 {len(canonical)} 列都名为“{column.name}”，无法确定用哪一列，请删去或改名多余的列")
+            header.problems.append(
+                f"有 {len(canonical)} 列都名为“{column.name}”，无法确定用哪一列，请删去或改名多余的列"
+            )
         elif canonical:
             header.columns[column.field] = canonical[0]
         elif len(synonyms) == 1:
