@@ -60,6 +60,8 @@ with upload_tab:
         digest = hashlib.sha256(
             b"".join(hashlib.sha256(u.data).digest() + u.name.encode() for u in uploads)
         ).hexdigest()
+        # Check again once the store changed (an import or rollback meanwhile): the preview must stay true.
+        digest += store.version()
         if state.get("pending", {}).get("digest") != digest:
             with st.spinner("正在检查文件……"):
                 state["pending"] = {"digest": digest, "outcome": check(store, uploads)}
@@ -70,7 +72,7 @@ with upload_tab:
                 icon=":material/error:",
             )
             report = problems_frame(outcome.problems)
-            st.dataframe(report, hide_index=True)
+            st.dataframe(report, hide_index=True, placeholder="")
             st.download_button(
                 "下载错误报告（.xlsx）",
                 data=export.xlsx_bytes({"错误报告": report}),
@@ -107,6 +109,7 @@ with upload_tab:
                     if (p := plan.datasets.get(d.id))
                 )
                 state["flash"] = f"已导入批次 {batch_id}：{counts}。各页面已显示最新数据。"
+                state["history_batch"] = batch_id  # 导入历史 opens on the batch just imported
                 reset_upload()
                 st.rerun()
             right.button("取消", on_click=reset_upload)
@@ -134,7 +137,7 @@ with history_tab:
             shown = chinese(records, dataset, dataset.fields)
             shown.insert(0, "变动", records["change"].map({"added": "新增", "updated": "更新"}).to_numpy())
             st.markdown(f"**{dataset.name}**：本批次新增或更新的 {len(shown)} 条记录")
-            st.dataframe(shown, hide_index=True)
+            st.dataframe(shown, hide_index=True, placeholder="")  # an empty cell, as in the ledger, not "None"
         if batch["rolled_back"]:
             st.caption(f"该批次已于 {batch['rolled_back_at']} 撤销。")
         elif state.get("confirm_rollback") != chosen:

@@ -7,9 +7,11 @@ import io
 from datetime import date, datetime
 
 import xlwt
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from indicators.reading import Upload
+from indicators.schema import LITIGATION, PETITIONS, TRAINING
+from indicators.template import sheet_name
 
 Rows = list[list[object]]
 
@@ -74,3 +76,36 @@ def case(no: str, case_type: str = "行政诉讼", filed: object = "2025-01-10",
 
 def upload(name: str, data: bytes) -> Upload:
     return Upload(name, data)
+
+
+# The downloadable template filled in as its 填表说明 says, each kind of cell in several accepted forms:
+# 4 petitions, 2 cases and 2 sessions, all in 2025Q1.
+TEMPLATE_ROWS = {
+    PETITIONS: [
+        ["XF2025-0001", "2025/1/5", "《民呼我为》", "规划管理", "2025年1月20日", "√", None],
+        ["XF2025-0002", "2025年2月3日", "来信来访", None, "2025.2.25", "×", "规划科"],
+        ["XF2025-0003", "20250310", "新渠道12345", "不动产登记", None, None, None],
+        ["XF2025-0004", date(2025, 3, 28), "国土空间平台", None, None, None, None],
+    ],
+    LITIGATION: [
+        ["（2025）渝0113行初1号", "行政诉讼（一审）", "2025/1/10", "2025年3月18日", "√", None, None, None],
+        ["巴南府复〔2025〕1号", "行政复议", "2025-02-01", None, "×", "2025.3.20", "维持", "法规科"],
+    ],
+    TRAINING: [
+        ["2025/3/12", "法治综合能力提升培训会", "法治培训", 60, 2, None],
+        ["2025年3月26日", "宪法学习", "理论学习", "35", "1.5", "办公室"],
+    ],
+}
+
+
+def fill_template(template: bytes) -> bytes:
+    """The template with its example rows replaced by TEMPLATE_ROWS, saved as a user saves it."""
+    book = load_workbook(io.BytesIO(template))
+    for dataset, rows in TEMPLATE_ROWS.items():
+        sheet = book[sheet_name(dataset)]
+        sheet.delete_rows(2)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
