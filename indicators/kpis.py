@@ -87,6 +87,21 @@ def training_kpis(frame: pd.DataFrame, period: Period) -> dict:
     }
 
 
+# The fields each section's indicators read: the command line loads only these.
+KPI_FIELDS = {
+    PETITIONS.id: ["received_on", "channel", "closed_on", "on_time", UNIT_FIELD],
+    LITIGATION.id: [
+        "filed_on",
+        "case_type",
+        "hearing_on",
+        "head_appeared",
+        "concluded_on",
+        "outcome_class",
+        UNIT_FIELD,
+    ],
+    TRAINING.id: ["held_on", "session_type", "participants", "hours", UNIT_FIELD],
+}
+
 SECTIONS = (
     ("petitions", PETITIONS, petition_kpis),
     ("litigation", LITIGATION, litigation_kpis),
@@ -102,14 +117,16 @@ def kpis_from_frames(frames: dict[str, pd.DataFrame], period: Period, unit: str 
     return out
 
 
-def load_frames(store: Store, start: date, end: date, unit: str | None = None) -> dict[str, pd.DataFrame]:
-    """Current records with any period date in [start, end], per dataset id."""
-    return {d.id: store.records(d, start, end, unit) for _, d, _ in SECTIONS}
+def load_frames(
+    store: Store, start: date, end: date, unit: str | None = None, fields: dict[str, list[str]] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Current records with any period date in [start, end], per dataset id (all fields, or `fields`)."""
+    return {d.id: store.records(d, start, end, unit, (fields or {}).get(d.id)) for _, d, _ in SECTIONS}
 
 
 def compute(store: Store, period: Period, unit: str | None = None) -> dict:
     """The indicators of one period straight from the store (what `kpis --json` prints)."""
-    return kpis_from_frames(load_frames(store, period.start, period.end, unit), period, unit)
+    return kpis_from_frames(load_frames(store, period.start, period.end, unit, KPI_FIELDS), period, unit)
 
 
 def compare(frames: dict[str, pd.DataFrame], period: Period, unit: str | None = None) -> dict[str, dict]:
