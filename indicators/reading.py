@@ -1,26 +1,49 @@
 """Read uploaded files into per-dataset tables of raw cells, keyed by the row number users see.
 
-Workbooks are read with python-calamine through pandas; CSV text is decoded by detection. Each sheet
+Workbooks are read with python-calamine through pandas, in a forked child held to the parse limits of
+safety.py (memory, time, cells, columns, sheets); CSV text is decoded by detection. Each sheet
 is matched to a dataset, its header row found, and only the dataset's columns are kept: every other
 column (names, phone numbers, ID numbers, summaries) is dropped here and never goes further.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import faulthandler
 import io
+import os
+import pickle
+import selectors
+import signal
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn, TypeVar
 
 import pandas as pd
+from python_calamine import CalamineWorkbook
 
 from .normalize import normalize_header
 from .report import Problem
-from .safety import Format, Rejected, check_size, sniff
+from .safety import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_PARSE_BYTES,
+    MAX_PARSE_SECONDS,
+    Format,
+    Rejected,
+    check_extent,
+    check_sheet_count,
+    check_size,
+    sniff,
+)
 from .schema import DATASETS, Column, Dataset
 
 MAX_TITLE_ROWS = 10
 TOTAL_WORDS = ("合计", "总计", "小计")
+T = TypeVar("T")
 
 
 @dataclass
@@ -100,16 +123,151 @@ def read_upload(upload: Upload) -> ReadResult:
     return result
 
 
+_TOO_BIG = (
+    f"工作簿读取时所需内存超过 {MAX_PARSE_BYTES // 1024 // 1024} MB 的上限（或读取程序异常终止），已拒绝。"
+    "文件可能已损坏，或数据区域过大（例如远处有误填的单元格）。请在 Excel/WPS 中检查后另存为 .xlsx 再上传。"
+)
+_TIMED_OUT = (
+    f"工作簿读取超过 {MAX_PARSE_SECONDS} 秒仍未完成，已中止（文件可能已损坏或结构异常）。"
+    "请在 Excel/WPS 中打开后另存为 .xlsx 再上传。"
+)
+
+
 def _read_workbook(data: bytes) -> dict[str, pd.DataFrame]:
+    """Every sheet as a grid of raw cells, parsed in a child process held to the parse limits.
+
+    calamine is fast but not hardened against hostile files: a few bytes changed in an .xls, or one
+    value in cell XFD1048576 of an .xlsx, make it panic, allocate tens of gigabytes or abort the whole
+    process (a failed allocation aborts in Rust). In a child capped in memory and time that costs
+    the child, not the app, and the user gets a refusal in Chinese.
+    """
+    if not hasattr(os, "fork"):  # not on Linux or macOS: parse in process, still under the cell limits
+        return _parse_workbook(data)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        _parse_in_child(data, write_end)
+    os.close(write_end)
     try:
-        return pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine", dtype=object)
+        raw = _receive(read_end, MAX_PARSE_SECONDS)
+    finally:
+        os.close(read_end)
+        _end(pid)
+    if raw is None:
+        raise Rejected(_TIMED_OUT)
+    if not raw:
+        raise Rejected(_TOO_BIG)
+    kind, value = pickle.loads(raw)
+    if kind == "rejected":
+        raise Rejected(value)
+    return value
+
+
+def _parse_workbook(data: bytes) -> dict[str, pd.DataFrame]:
+    """Parse a workbook with calamine, once its sheets' extents are known to be within the cell limits.
+
+    pandas spends its time per column and per cell, so the extents are read first: a sheet with one
+    value in column 65,536 is refused in a fraction of a second, not after a minute.
+    """
+    check_extent(_calamine(lambda: _sheet_extents(data)))
+    return _calamine(
+        lambda: pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine", dtype=object)
+    )
+
+
+def _sheet_extents(data: bytes) -> list[tuple[str, int, int]]:
+    """Each sheet's rows and columns from A1 to its farthest value, as pandas will lay it out."""
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    check_sheet_count(len(book.sheet_names))
+    extents = []
+    for name in book.sheet_names:
+        end = book.get_sheet_by_name(name).end
+        extents.append((name, end[0] + 1, end[1] + 1) if end else (name, 0, 0))
+    return extents
+
+
+def _calamine(parse: Callable[[], T]) -> T:
+    """Run a calamine parse; its errors, a Rust panic included, become a refusal."""
+    try:
+        return parse()
+    except Rejected:
+        raise
     except Exception as exc:  # calamine raises its own error types for every broken workbook
-        text = str(exc).lower()
-        if "password" in text or "encrypt" in text:
-            raise Rejected("工作簿设有密码（已加密），无法读取。请在 Excel/WPS 中取消密码后另存再上传。") from None
-        raise Rejected(
-            "工作簿无法读取：文件不完整、已损坏或不是 Excel 格式。请在 Excel/WPS 中打开后另存为 .xlsx 再上传。"
-        ) from None
+        raise _unreadable(exc) from None
+    except BaseException as exc:  # a panic in calamine arrives as pyo3's PanicException, a BaseException
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise _unreadable(exc) from None
+
+
+def _unreadable(exc: BaseException) -> Rejected:
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return Rejected("工作簿设有密码（已加密），无法读取。请在 Excel/WPS 中取消密码后另存再上传。")
+    return Rejected("工作簿无法读取：文件不完整、已损坏或不是 Excel 格式。请在 Excel/WPS 中打开后另存为 .xlsx 再上传。")
+
+
+def _parse_in_child(data: bytes, out: int) -> NoReturn:
+    """In the forked child: parse under the limits, send the outcome pickled through `out`, exit."""
+    status = 1
+    try:
+        _confine()
+        try:
+            outcome: tuple[str, object] = ("ok", _parse_workbook(data))
+        except Rejected as exc:
+            outcome = ("rejected", str(exc))
+        except MemoryError:
+            outcome = ("rejected", _TOO_BIG)
+        with os.fdopen(out, "wb") as stream:
+            pickle.dump(outcome, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        status = 0
+    finally:
+        os._exit(status)  # no atexit handlers, no flushing the app's buffers, no closing its connections
+
+
+def _confine() -> None:
+    """Hold this process to MAX_PARSE_BYTES beyond its present size, with no core dump and a silent stderr."""
+    import resource  # POSIX only, as fork is
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # calamine's panic and allocation-failure messages are not for the user
+    faulthandler.disable()  # nor a dump of this process when such a failure aborts it
+    try:
+        with open("/proc/self/statm") as statm:
+            present = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    limit = present + MAX_PARSE_BYTES
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _receive(fd: int, seconds: float) -> bytes | None:
+    """Everything written to `fd` until its writer closes it, or None once `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    chunks = []
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                return None
+            chunk = os.read(fd, 1024 * 1024)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+def _end(pid: int) -> None:
+    """Kill the child if it still runs and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):  # already reaped, where SIGCHLD is ignored
+        os.waitpid(pid, 0)
 
 
 def decode_text(data: bytes) -> str:
@@ -129,11 +287,24 @@ def decode_text(data: bytes) -> str:
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
+    """The file's rows as a grid of text cells, refused as soon as it outgrows the cell limits."""
     text = decode_text(data)
     sample = text[:8192]
     delimiter = max((",", "\t", ";"), key=sample.count)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    width = max(map(len, rows), default=0)  # blank lines and short rows: pandas no longer pads them
+    separators, lines = text.count(delimiter), text.count("\n")
+    if max(separators, lines) > MAX_CELLS:  # checked before parsing: no row, nor the list of rows, may grow to millions
+        raise Rejected(
+            f"文件有 {lines + 1:,} 行、{separators:,} 个分隔符，数据超过 {MAX_CELLS:,} 个单元格的上限，已拒绝。"
+            "请拆分为几个文件分批上传。"
+        )
+    rows: list[list[str]] = []
+    width = 0
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        rows.append(row)
+        width = max(width, len(row))
+        if width > MAX_COLUMNS or len(rows) * width > MAX_CELLS:
+            check_extent([("", len(rows), width)])
+    # blank lines and short rows: pandas no longer pads them
     return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
 
 
