@@ -1,11 +1,15 @@
 """Exports: sharp PNG of a chart through kaleido and Debian's chromium, and `.xlsx` of any table.
 
-Kaleido's sync server is started once per process (a browser is expensive to start), without
-MathJax, and reused by every export; cells that a spreadsheet would run as formulas are neutralised.
+One kaleido browser is started per process (a browser is expensive to start), without MathJax, on
+its own event-loop thread, and reused by every export from any thread; cells that a spreadsheet
+would run as formulas are neutralised.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextlib
 import io
 import os
 import shutil
@@ -17,37 +21,83 @@ import plotly.graph_objects as go
 from .style import HEIGHT, WIDTH
 
 PNG_SCALE = 2
+PNG_TABS = 2
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _server_lock = threading.Lock()
-_server_started = False
+_renderer: tuple[asyncio.AbstractEventLoop, object] | None = None
 
 
 def _browser_path() -> str | None:
     return os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def ensure_png_server() -> None:
-    """Start kaleido's sync server once per process, on Debian's chromium and without MathJax."""
-    global _server_started
-    with _server_lock:
-        if _server_started:
-            return
-        import kaleido
+def _renderer_class() -> type:
+    import kaleido
 
+    class Renderer(kaleido.Kaleido):
+        """Kaleido that reloads a used tab after the image is handed back, not before.
+
+        Kaleido reloads every tab after a render (a clean page per figure) and only then returns
+        the image: about 0.2 s of plotly.js reload on every export. Here the reload runs in the
+        background; the tab rejoins the queue when it is done, so the next export still gets a
+        clean page.
+        """
+
+        _reloads: set[asyncio.Task]
+
+        async def _return_kaleido_tab(self, tab: object) -> None:
+            if not hasattr(self, "_reloads"):
+                self._reloads = set()
+            task = asyncio.create_task(super()._return_kaleido_tab(tab))
+            self._reloads.add(task)
+            task.add_done_callback(self._reloads.discard)
+
+    return Renderer
+
+
+def ensure_png_server() -> None:
+    """Start the kaleido browser once per process, on Debian's chromium and without MathJax."""
+    global _renderer
+    with _server_lock:
+        if _renderer is not None:
+            return
         path = _browser_path()
         if path:
             os.environ.setdefault("BROWSER_PATH", path)
-        kaleido.start_sync_server(n=1, mathjax=False, silence_warnings=True)
-        _server_started = True
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, name="png-export", daemon=True).start()
+
+        async def start() -> object:
+            browser = _renderer_class()(n=PNG_TABS, mathjax=False)
+            await browser.open()
+            return browser
+
+        try:
+            browser = asyncio.run_coroutine_threadsafe(start(), loop).result()
+        except BaseException:
+            loop.call_soon_threadsafe(loop.stop)
+            raise
+        _renderer = (loop, browser)
+        atexit.register(_stop, loop, browser)
+
+
+def _stop(loop: asyncio.AbstractEventLoop, browser: object) -> None:
+    # the process is exiting: a browser that will not close in time goes down with it
+    with contextlib.suppress(Exception):
+        asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=10)  # type: ignore[attr-defined]
+    loop.call_soon_threadsafe(loop.stop)
 
 
 def figure_png(fig: go.Figure, scale: int = PNG_SCALE, width: int = WIDTH, height: int = HEIGHT) -> bytes:
-    """The chart as a PNG at `scale` times its size, drawn by the same plotly.js as on screen."""
-    import kaleido
+    """The chart as a PNG at `scale` times its size, drawn by the same plotly.js as on screen.
 
+    Safe to call from several threads at once (streamlit sessions): each call waits for its own image.
+    """
     ensure_png_server()
+    assert _renderer is not None
+    loop, browser = _renderer
     opts = {"format": "png", "scale": scale, "width": width, "height": height}
-    return kaleido.calc_fig_sync(fig, opts=opts)
+    return asyncio.run_coroutine_threadsafe(browser.calc_fig(fig, opts=opts), loop).result()  # type: ignore[attr-defined]
 
 
 def neutralise(value: object) -> object:

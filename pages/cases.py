@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from indicators import charts
-from indicators.cards import fmt_rate
+from indicators.cards import fmt_number, fmt_rate
 from indicators.config import targets
 
 sel = ui.selection()
@@ -16,8 +16,8 @@ data = sel.data("cases")
 k = data["kpis"]
 
 a, b, c, d = st.columns(4)
-a.metric("收案", f"{k['cases']}件", border=True)
-b.metric("结案", f"{k['concluded']}件", border=True)
+a.metric("收案", fmt_number(k["cases"], "件"), border=True)
+b.metric("结案", fmt_number(k["concluded"], "件"), border=True)
 c.metric("败诉（被纠错）率", f"{fmt_rate(k['loss_rate'])}（{k['lost']}/{k['concluded']}）", border=True)
 d.metric(
     "负责人出庭应诉率", f"{fmt_rate(k['head_appearance_rate'])}（{k['head_appearances']}/{k['hearings']}）", border=True

@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 from indicators import charts
-from indicators.cards import fmt_rate
+from indicators.cards import fmt_number, fmt_rate
 
 sel = ui.selection()
 ctx = sel.context()
@@ -16,7 +16,7 @@ data = sel.data("petitions")
 k = data["kpis"]
 
 a, b, c = st.columns(3)
-a.metric("收件", f"{k['total']}件", border=True)
+a.metric("收件", fmt_number(k["total"], "件"), border=True)
 b.metric("办结率", f"{fmt_rate(k['closure_rate'])}（{k['closed']}/{k['total']}）", border=True)
 c.metric("按期办结率", f"{fmt_rate(k['on_time_rate'])}（{k['on_time']}/{k['closed']}）", border=True)
 

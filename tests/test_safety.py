@@ -528,9 +528,13 @@ for path in sys.argv[1:]:
     outcome = run_import(store, [Upload.from_path(path)])
     files.append({"file": path, "seconds": time.monotonic() - start, "ok": outcome.ok,
                   "messages": [p.message for p in outcome.problems]})
+# VmHWM is this interpreter's own peak (it starts afresh at exec); ru_maxrss also carries the peak
+# of the process that started it (pytest), which says nothing about the file being refused.
+with open("/proc/self/status") as status:
+    hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 peak = lambda who: resource.getrusage(who).ru_maxrss / 1024
-print(json.dumps({"files": files, "batches": len(store.batches()),
-                  "self_mb": peak(resource.RUSAGE_SELF), "children_mb": peak(resource.RUSAGE_CHILDREN)}))
+print(json.dumps({"files": files, "batches": len(store.batches()), "self_mb": hwm,
+                  "inherited_mb": peak(resource.RUSAGE_SELF), "children_mb": peak(resource.RUSAGE_CHILDREN)}))
 """
 
 
@@ -637,7 +641,7 @@ def test_workbooks_that_would_blow_up_the_parser_are_refused_in_bounded_memory(d
         assert report["seconds"] < 15, report
     assert run["batches"] == 0
     assert run["self_mb"] < 300, run
-    assert run["children_mb"] < run["self_mb"] + safety.MAX_PARSE_BYTES / MB + 64, run
+    assert run["children_mb"] < max(run["self_mb"], run["inherited_mb"]) + safety.MAX_PARSE_BYTES / MB + 64, run
     print(json.dumps({k: v for k, v in run.items() if k != "files"}), [round(f["seconds"], 3) for f in run["files"]])
 
 

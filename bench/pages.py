@@ -1,0 +1,377 @@
+"""Benchmark of the dashboard at 100,000 stored petitions: page reruns, PNG export, first chart in a browser.
+
+Run as `.venv/bin/python bench/pages.py`. One run prints a table of figures beside their targets:
+
+* a warm rerun of each indicator page (总览, 信访, 复议应诉, 培训学法) through streamlit's AppTest,
+  the page's data already cached, median of several reruns: target ≤ 300 ms;
+* the server-side PNG export of a chart (kaleido, Debian's chromium), warm, median of exports half
+  a second apart (they follow clicks): target ≤ 0.3 s; back-to-back exports are shown too;
+* opening 信访 in Debian's chromium (Playwright) until its first chart is visible, against a
+  `streamlit run dashboard.py` on the same store: target ≤ 3 s, with the browser cache warm (a
+  later visit) and empty (a first visit). Shown beside it: the very first visit after the server
+  started (page data not cached yet) and a bare streamlit app drawing one small plotly chart, the
+  floor that streamlit and plotly.js set on this machine.
+
+The store is a fresh SQLite file (or --db-url): the 2024 sample ledgers, then 100,000 generated
+petitions (2022–2024, four units) typed exactly as validation types them and stored with
+`Store.import_batch`. Wall times depend on the machine's load (printed). Exit status 1 when a target
+is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from indicators.schema import PETITIONS, default_unit  # noqa: E402
+from indicators.validation import typed  # noqa: E402
+
+SEED = 20240101
+PAGE_TARGET_MS = 300.0
+PNG_TARGET_S = 0.3
+FIRST_CHART_TARGET_S = 3.0
+CHANNELS = ("来信来访", "重庆市智能信访工作平台", "自然资源部系统", "民呼我为", "国土空间平台")
+CHANNEL_WEIGHTS = (0.30, 0.25, 0.10, 0.25, 0.10)
+CATEGORIES = ("规划管理", "土地征收", "不动产登记", "执法监察", "耕地保护", "矿产资源", "其他")
+UNITS = ("规划科", "执法支队", "不动产登记中心", "耕保科")
+FIRST_DAY, LAST_DAY = np.datetime64("2022-01-01"), np.datetime64("2024-12-31")
+VIEWPORT = {"width": 1366, "height": 900}
+BASELINE_APP = """import plotly.graph_objects as go
+import streamlit as st
+
+st.title("基准")
+st.plotly_chart(go.Figure(go.Bar(x=["一", "二", "三"], y=[3, 1, 2])), theme=None)
+"""
+PAGES = {"overview": "总览", "petitions": "信访", "cases": "复议应诉", "sessions": "培训学法"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+# --- the store -----------------------------------------------------------------------------------
+
+
+def petition_frame(rows: int, seed: int = SEED) -> pd.DataFrame:
+    """Generated petitions with the columns and dtypes validation gives a ledger's rows."""
+    rng = np.random.default_rng(seed)
+    span = int((LAST_DAY - FIRST_DAY).astype(int)) + 1
+    received = np.sort(FIRST_DAY + rng.integers(0, span, rows).astype("timedelta64[D]"))
+    took = rng.integers(1, 61, rows)
+    closed = rng.random(rows) < 0.85
+    on_time = (took <= 30) | (rng.random(rows) < 0.2)
+    raw = pd.DataFrame(
+        {
+            "petition_no": [f"BXF{i:07d}" for i in range(1, rows + 1)],
+            "received_on": received,
+            "channel": rng.choice(CHANNELS, rows, p=CHANNEL_WEIGHTS),
+            "category": rng.choice(CATEGORIES, rows),
+            "closed_on": pd.Series(received + took.astype("timedelta64[D]")).where(closed),
+            "on_time": pd.Series(on_time, dtype="boolean").where(closed),
+            "unit": rng.choice(UNITS, rows),
+        }
+    )
+    frame = pd.DataFrame({c.field: typed(raw[c.field], c.kind) for c in PETITIONS.columns})
+    frame["unit"] = frame["unit"].fillna(default_unit())
+    return frame
+
+
+def fill_store(db_url: str, rows: int) -> None:
+    """The sample ledgers (one batch), then the generated petitions (another batch)."""
+    from indicators.cli import load_sample
+    from indicators.store import Store, make_engine
+
+    engine = make_engine(db_url)
+    try:
+        store = Store(engine)
+        outcome = load_sample(store)
+        if outcome is None or not outcome.ok:
+            raise SystemExit("the store is not empty or the sample did not load")
+        store.import_batch({PETITIONS.id: petition_frame(rows)}, files=[], label="bench", user="bench")
+    finally:
+        engine.dispose()
+
+
+# --- measurements --------------------------------------------------------------------------------
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def page_reruns(runs: int) -> dict[str, tuple[float, list[float]]]:
+    """Per page: the first (cold) run and the warm reruns, in seconds, through AppTest."""
+    from streamlit.logger import set_log_level
+    from streamlit.runtime import pages_manager
+    from streamlit.testing.v1 import AppTest, app_test
+
+    set_log_level("error")  # AppTest's bare-mode warnings
+
+    # As tests/test_pages.py: every AppTest run starts at dashboard.py, as on the real server.
+    class PagesManager(pages_manager.PagesManager):
+        pass
+
+    app_test.PagesManager = PagesManager
+    pages_manager.PagesManager.uses_pages_directory = False
+
+    out = {}
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    for page in PAGES:
+        if page != "overview":  # the first run opens the default page, 总览
+            at.switch_page(f"pages/{page}.py")
+        cold = timed(at.run)
+        charts = len(at.get("plotly_chart"))
+        if at.exception or at.main.error or not at.main.metric or (page != "overview" and charts < 4):
+            raise SystemExit(f"page {page} did not render: {at.exception or [e.value for e in at.main.error]}")
+        warm = [timed(at.run) for _ in range(runs)]
+        out[page] = (cold, warm)
+    return out
+
+
+def png_exports(runs: int) -> tuple[float, list[float], list[float]]:
+    """Seconds per export of the 信访 monthly chart: the first (starts chromium), warm ones after a pause, and
+    warm ones back to back (each waits for the previous tab reload)."""
+    from indicators import charts, export, kpis, views
+    from indicators.periods import parse_period
+    from indicators.store import Store, make_engine
+    from indicators.style import ChartContext
+    from indicators.tables import trend_span
+
+    period = parse_period("2024Q4")
+    engine = make_engine()
+    try:
+        first, last = trend_span(period)
+        frames = kpis.load_frames(Store(engine), min(first.start, period.previous().start), last.end)
+    finally:
+        engine.dispose()
+    data = views.petitions(frames, period, None)
+    ctx = ChartContext(period.label, "全部单位", period.end, True)
+    fig = charts.year_on_year(data["monthly"], ctx, "每月信访件数：2024年与2023年对比")
+    cold = timed(lambda: export.figure_png(fig))
+    paced = []
+    for _ in range(runs):
+        time.sleep(0.5)  # exports follow clicks, not each other
+        paced.append(timed(lambda: export.figure_png(fig)))
+    back_to_back = [timed(lambda: export.figure_png(fig)) for _ in range(runs)]
+    return cold, paced, back_to_back
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read() == b"ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def streamlit_server(script: Path, db_url: str, log: Path) -> Iterator[str]:
+    """`streamlit run script` on a free port until the block ends; its address."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "INDICATORS_DB_URL": db_url}
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
+    command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command, cwd=script.parent, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"streamlit did not start:\n{log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+def first_chart(db_url: str, runs: int, tmp: Path) -> dict[str, list[float]]:
+    """Seconds from opening a page to its first chart visible, in Debian's chromium.
+
+    信访 with an empty browser cache (a first visit) and a warm one (later visits; the first of them
+    also finds the server's page cache cold), and the baseline: a bare streamlit app drawing one
+    small plotly chart, warm, which is what streamlit and plotly.js cost on this machine.
+    """
+    from playwright.sync_api import sync_playwright
+
+    def visit(context, url: str) -> float:
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(url)
+        page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
+        elapsed = time.perf_counter() - start
+        page.close()
+        return elapsed
+
+    baseline = tmp / "baseline_app.py"
+    baseline.write_text(BASELINE_APP, encoding="utf-8")
+    out: dict[str, list[float]] = {"server cold": [], "browser cold": [], "browser warm": [], "baseline": []}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            with streamlit_server(ROOT / "dashboard.py", db_url, tmp / "dashboard.log") as url:
+                warm = browser.new_context(viewport=VIEWPORT)
+                out["server cold"].append(visit(warm, f"{url}/petitions"))
+                out["browser warm"] += [visit(warm, f"{url}/petitions") for _ in range(runs)]
+                warm.close()
+                for _ in range(runs):
+                    cold = browser.new_context(viewport=VIEWPORT)
+                    out["browser cold"].append(visit(cold, f"{url}/petitions"))
+                    cold.close()
+            with streamlit_server(baseline, db_url, tmp / "baseline.log") as url:
+                warm = browser.new_context(viewport=VIEWPORT)
+                visit(warm, url)
+                out["baseline"] += [visit(warm, url) for _ in range(runs)]
+                warm.close()
+        finally:
+            browser.close()
+    return out
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    measure: str
+    value: str
+    target: str = ""
+    passed: bool | None = None
+
+
+def print_table(rows: list[Row]) -> None:
+    head = ("Measure", "Value", "Target", "Result")
+    cells = [head] + [(r.measure, r.value, r.target, {None: "", True: "PASS", False: "FAIL"}[r.passed]) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    rule = "  ".join("-" * w for w in widths)
+    print(rule)
+    for i, line in enumerate(cells):
+        print("  ".join(text.ljust(w) for text, w in zip(line, widths, strict=True)).rstrip())
+        if i == 0:
+            print(rule)
+    print(rule)
+
+
+def load_note() -> str:
+    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
+    return f"{load:.2f} on {cpus} CPUs" + ("  ← busy machine: wall times are inflated" if load > cpus else "")
+
+
+def progress(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="generated petitions to store")
+    parser.add_argument("--runs", type=int, default=7, help="warm repetitions per figure (medians)")
+    parser.add_argument("--db-url", default="", help="an empty database to fill (default: a fresh SQLite file)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Playwright measurement")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
+        db_url = args.db_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        os.environ["INDICATORS_DB_URL"] = db_url
+        progress(f"storing the sample and {args.rows:,} generated petitions")
+        stored = timed(lambda: fill_store(db_url, args.rows))
+        print(f"Store: {db_url.split('?')[0]} — sample + {args.rows:,} petitions, stored in {stored:.1f} s")
+        print(f"Python {sys.version.split()[0]}; load average at start {load_note()}", flush=True)
+
+        progress("page reruns (AppTest)")
+        reruns = page_reruns(args.runs)
+        progress("PNG exports (kaleido)")
+        png_cold, png_paced, png_back = png_exports(args.runs)
+        browser = None
+        if not args.no_browser:
+            progress("first chart in chromium (Playwright)")
+            browser = first_chart(db_url, max(3, args.runs // 2), Path(tmp))
+
+    print(f"Load average at end {load_note()}")
+    print(f"Medians of {args.runs} warm runs unless noted; period 2024年第4季度, 全部单位.\n")
+    rows = []
+    for page, (cold, warm) in reruns.items():
+        ms = median_ms(warm)
+        rows.append(
+            Row(
+                f"page rerun, warm: {PAGES[page]} (AppTest; first run {cold * 1000:.0f} ms)",
+                f"{ms:.0f} ms",
+                f"≤ {PAGE_TARGET_MS:.0f} ms",
+                ms <= PAGE_TARGET_MS,
+            )
+        )
+    png = statistics.median(png_paced)
+    rows += [
+        Row(
+            f"PNG export, warm (figure_png; first {png_cold:.2f} s)",
+            f"{png:.3f} s",
+            f"≤ {PNG_TARGET_S} s",
+            png <= PNG_TARGET_S,
+        ),
+        Row("  PNG exports back to back (informative)", f"{statistics.median(png_back):.3f} s"),
+    ]
+    if browser:
+        for key, what in (
+            ("browser warm", "first chart in chromium: 信访, browser cache warm"),
+            ("browser cold", "first chart in chromium: 信访, browser cache empty"),
+        ):
+            value = statistics.median(browser[key])
+            rows.append(Row(what, f"{value:.2f} s", f"≤ {FIRST_CHART_TARGET_S:.0f} s", value <= FIRST_CHART_TARGET_S))
+        rows += [
+            Row("  first visit after server start (page data not cached)", f"{browser['server cold'][0]:.2f} s"),
+            Row(
+                "  baseline: bare streamlit app, one small chart, warm",
+                f"{statistics.median(browser['baseline']):.2f} s",
+            ),
+        ]
+    print_table(rows)
+    return 0 if all(r.passed is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

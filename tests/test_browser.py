@@ -1,0 +1,224 @@
+"""The real dashboard in Debian's chromium: every page renders its charts, without errors, and downloads work.
+
+One `streamlit run dashboard.py` serves the whole session from a fresh SQLite file holding the
+sample ledgers; Playwright drives /usr/bin/chromium (never `playwright install`). Each page leaves a
+full screenshot in test-artifacts/screenshots/ and prints how long its first chart took to appear.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1366, "height": 900}  # the most common laptop screen
+TIMEOUT_MS = 60_000
+PERIOD = "2024年第4季度"
+# url path, the title it shows, how many charts and metric cards it draws (st.navigation names pages by file).
+PAGES = {
+    "overview": ("", "法治政府建设指标总览", 0, 9),
+    "petitions": ("petitions", "信访", 4, 3),
+    "cases": ("cases", "复议应诉", 4, 4),
+    "sessions": ("sessions", "培训学法", 4, 3),
+    "data": ("data", "数据管理", 0, 0),
+}
+CHART_TITLES = {
+    "petitions": ["信访件数（按来源渠道）", "每月信访件数", "办结率与按期办结率", "信访件数（按事项类别）"],
+    "cases": ["复议应诉收案（按案件类型）", "本期收案的审理结果", "败诉（被纠错）率", "开庭与负责人出庭应诉"],
+    "sessions": ["培训学法活动场次（按类型）", "参加人次", "学时", "培训学法活动时间线"],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read() == b"ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Iterator[str]:
+    """`streamlit run dashboard.py` on a free port against a fresh SQLite file with the sample loaded."""
+    work = tmp_path_factory.mktemp("dashboard")
+    env = {**os.environ, "INDICATORS_DB_URL": f"sqlite:///{work / 'indicators.sqlite3'}", "PYTHONUNBUFFERED": "1"}
+    loaded = subprocess.run(
+        [sys.executable, "-m", "indicators", "sample"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = work / "streamlit.log"
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port)]
+    command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
+    with log.open("wb") as out:
+        # Its own process group: stopping it also stops the chromium its PNG export started.
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            assert proc.poll() is None, f"streamlit exited:\n{log.read_text(errors='replace')[-3000:]}"
+            assert time.monotonic() < deadline, f"no /_stcore/health:\n{log.read_text(errors='replace')[-3000:]}"
+            time.sleep(0.2)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium; module-scoped, since only one sync Playwright may run at a time in a process."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def context(browser):
+    ctx = browser.new_context(viewport=VIEWPORT, accept_downloads=True, locale="zh-CN")
+    ctx.set_default_timeout(TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.js_errors = errors  # type: ignore[attr-defined]
+    yield tab
+    tab.close()
+
+
+def open_page(page, server: str, name: str) -> float | None:
+    """Open a page and wait until it has rendered; seconds from navigation to the first chart visible."""
+    path, title, charts, metrics = PAGES[name]
+    start = time.perf_counter()
+    page.goto(f"{server}/{path}")
+    first_chart = None
+    if charts:
+        page.locator(".js-plotly-plot").first.wait_for(state="visible")
+        first_chart = time.perf_counter() - start
+        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}")
+    page.wait_for_function(f"document.querySelectorAll('[data-testid=stMetric]').length >= {metrics}")
+    page.get_by_role("heading", level=1).filter(has_text=title).first.wait_for()
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for()
+    return first_chart
+
+
+def full_screenshot(page, name: str) -> Path:
+    """The whole page: streamlit scrolls inside its main section, so grow the viewport to fit it first."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    height, last = 0, -1
+    for _ in range(30):  # until the page stops growing: cards and tables render after the script ends
+        height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+        if height == last:
+            break
+        last = height
+        page.wait_for_timeout(300)
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height) + 40, 12_000)})
+    page.wait_for_timeout(500)  # plotly redraws on resize
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(VIEWPORT)
+    return path
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_its_charts_without_errors(server, page, name, capsys):
+    first_chart = open_page(page, server, name)
+    charts = PAGES[name][2]
+    plots = page.locator(".js-plotly-plot")
+    assert plots.count() >= charts
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.locator("[data-testid=stAlertContentError]").count() == 0
+    assert not page.js_errors, page.js_errors
+    assert page.locator("[data-testid=stMetric]").count() == PAGES[name][3]
+    if name != "data":
+        assert PERIOD in page.get_by_role("heading", level=1).first.inner_text()
+        assert "示例数据" in page.inner_text("[data-testid=stMain]")
+    clipped = page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+        ".filter(e => [e, ...e.querySelectorAll('*')].some(n => n.scrollWidth > n.clientWidth + 1))"
+        ".map(e => e.innerText)"
+    )
+    assert not clipped, f"metric values cut off at {VIEWPORT['width']} px: {clipped}"
+    rendered = page.locator(".js-plotly-plot .gtitle").all_text_contents()
+    for chart_title in CHART_TITLES.get(name, []):
+        assert any(t.startswith(chart_title) for t in rendered), (chart_title, rendered)
+    shot = full_screenshot(page, name)
+    assert png_size(shot.read_bytes())[1] >= VIEWPORT["height"]
+    with capsys.disabled():
+        waited = "no chart" if first_chart is None else f"first chart visible after {first_chart:.2f} s"
+        print(f"\n[browser] {name}: {waited}; screenshot {shot.relative_to(ROOT)}")
+
+
+@pytest.mark.browser
+def test_png_download_is_a_sharp_png_named_after_chart_and_period(server, page):
+    open_page(page, server, "petitions")
+    button = page.get_by_role("button", name="下载图片 PNG").first
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        button.click()
+    assert download.value.suggested_filename == f"信访件数（按来源渠道）_{PERIOD}_全部单位.png"
+    data = Path(download.value.path()).read_bytes()
+    assert png_size(data) == (1920, 1080)
+
+
+@pytest.mark.browser
+def test_data_download_is_the_table_behind_the_chart(server, page):
+    open_page(page, server, "petitions")
+    button = page.get_by_role("button", name="下载数据 Excel").first
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        button.click()
+    assert download.value.suggested_filename == f"信访件数（按来源渠道）_{PERIOD}_全部单位.xlsx"
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("来源渠道", "件数", "占比")
+    assert sum(r[1] for r in rows[1:]) == 85, "the chart's table for 2024Q4 adds up to the 85 petitions shown"

@@ -1,0 +1,281 @@
+"""Every chart builder on the sample ledgers and on empty data: titles, data labels, template, footnote.
+
+The tables come from `indicators.tables` exactly as the pages pass them, computed from the sample
+ledgers read and validated in memory (no store needed: the builders are pure functions).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from indicators import charts, tables
+from indicators.cards import fmt_rate
+from indicators.cli import SAMPLE_DIR
+from indicators.config import targets
+from indicators.periods import Period, parse_period
+from indicators.reading import Upload, read_uploads
+from indicators.style import SOURCE, ChartContext
+from indicators.validation import validate
+
+Frames = dict[str, pd.DataFrame]
+RATE_SERIES = {"办结率", "按期办结率", "败诉率", "出庭率"}
+ALL = "全部单位"
+
+
+@dataclass(frozen=True)
+class Builder:
+    """One chart as a page draws it: its title, measure, what it says when empty, how it is built."""
+
+    name: str
+    title: str
+    measure: str
+    empty_message: str
+    build: Callable[[Frames, Period, ChartContext], go.Figure]
+
+
+def _year_ctx(ctx: ChartContext, period: Period) -> ChartContext:
+    return replace(ctx, period_label=f"{period.year}年")
+
+
+BUILDERS = [
+    Builder(
+        "channel",
+        "信访件数（按来源渠道）",
+        "件",
+        charts.NO_DATA,
+        lambda f, p, c: charts.share_bar(
+            tables.petitions_by_channel(f, p, None), c, "信访件数（按来源渠道）", "来源渠道"
+        ),
+    ),
+    Builder(
+        "monthly",
+        "每月信访件数",
+        "件",
+        charts.NO_DATA,
+        lambda f, p, c: charts.year_on_year(tables.petitions_monthly(f, p, None), c, "每月信访件数"),
+    ),
+    Builder(
+        "petition_rates",
+        "办结率与按期办结率",
+        "%",
+        "各期均无可计算的比率",
+        lambda f, p, c: charts.rate_lines(
+            tables.petition_rates(f, p, None), c, "办结率与按期办结率", ["办结率", "按期办结率"]
+        ),
+    ),
+    Builder(
+        "category",
+        "信访件数（按事项类别）",
+        "件",
+        charts.NO_DATA,
+        lambda f, p, c: charts.share_bar(
+            tables.petitions_by_category(f, p, None), c, "信访件数（按事项类别）", "事项类别"
+        ),
+    ),
+    Builder(
+        "case_types",
+        "复议应诉收案（按案件类型）",
+        "件",
+        charts.NO_DATA,
+        lambda f, p, c: charts.simple_bar(
+            tables.cases_by_type(f, p, None), c, "复议应诉收案（按案件类型）", "案件类型", "件数", "件"
+        ),
+    ),
+    Builder(
+        "outcomes",
+        "本期收案的审理结果",
+        "件",
+        charts.NO_DATA,
+        lambda f, p, c: charts.outcomes(tables.case_outcomes(f, p, None), c, "本期收案的审理结果"),
+    ),
+    Builder(
+        "loss",
+        "败诉（被纠错）率",
+        "%",
+        "各期均无可计算的比率",
+        lambda f, p, c: charts.rate_lines(tables.loss_rates(f, p, None), c, "败诉（被纠错）率", ["败诉率"]),
+    ),
+    Builder(
+        "appearances",
+        "开庭与负责人出庭应诉",
+        "次、%",
+        "各期均无开庭",
+        lambda f, p, c: charts.appearances(
+            tables.head_appearances(f, p, None), c, "开庭与负责人出庭应诉", targets().head_appearance_rate
+        ),
+    ),
+    Builder(
+        "session_types",
+        "培训学法活动场次（按类型）",
+        "场",
+        "各期均无数据",
+        lambda f, p, c: charts.stacked_by_period(
+            tables.sessions_by_type(f, p, None), c, "培训学法活动场次（按类型）", "类型", "场次", "场"
+        ),
+    ),
+    Builder(
+        "session_counts",
+        "活动场次",
+        "场",
+        "各期均无数据",
+        lambda f, p, c: charts.counts_by_period(tables.session_volume(f, p, None), c, "活动场次", ["场次"], "场"),
+    ),
+    Builder(
+        "timeline",
+        "培训学法活动时间线",
+        "场",
+        charts.NO_DATA,
+        lambda f, p, c: charts.timeline(tables.session_timeline(f, p, None), c, "培训学法活动时间线"),
+    ),
+]
+IDS = [b.name for b in BUILDERS]
+
+
+@pytest.fixture(scope="module")
+def frames() -> Frames:
+    """The sample ledgers as validated records per dataset, straight from the committed files."""
+    files = sorted(p for p in SAMPLE_DIR.iterdir() if p.suffix == ".xlsx")
+    validated = validate(read_uploads([Upload.from_path(p) for p in files]))
+    assert validated.ok, validated.problems
+    return validated.frames
+
+
+def context(period: Period, builder: Builder, sample: bool = True) -> ChartContext:
+    ctx = ChartContext(period.label, ALL, min(period.end, date(2024, 12, 31)), sample)
+    return _year_ctx(ctx, period) if builder.name == "monthly" else ctx
+
+
+def _text(values: object) -> list[str]:
+    return [] if values is None else [str(v) for v in values]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def assert_titled(fig: go.Figure, builder: Builder, ctx: ChartContext, measure: str) -> None:
+    title = fig.layout.title.text
+    assert title.startswith(builder.title), title
+    for part in (ctx.period_label, ctx.unit_label, f"单位：{measure}"):
+        assert part in title, f"{builder.name}: title {title!r} lacks {part!r}"
+
+
+def assert_styled(fig: go.Figure, ctx: ChartContext) -> None:
+    family = fig.layout.template.layout.font.family
+    assert family.split(",")[0].strip().strip("\"'") == "Noto Sans CJK SC", family
+    notes = [a.text for a in fig.layout.annotations if a.text.startswith("数据来源：")]
+    assert len(notes) == 1, [a.text for a in fig.layout.annotations]
+    assert SOURCE in notes[0]
+    assert f"截至 {ctx.as_of.isoformat()}" in notes[0]
+    assert ("示例数据" in notes[0]) == ctx.sample
+
+
+def assert_labelled(fig: go.Figure) -> None:
+    """Every trace labels its points: counts with their number, rates with their percentage."""
+    assert fig.data, "a chart with data draws traces"
+    for trace in fig.data:
+        horizontal = getattr(trace, "orientation", None) == "h"
+        values = list(trace.x if horizontal else trace.y)
+        labels = _text(trace.text)
+        assert len(labels) == len(values), f"{trace.name}: {len(labels)} labels for {len(values)} points"
+        if trace.type == "scatter":
+            assert "text" in trace.mode, f"{trace.name}: mode {trace.mode} shows no labels"
+        else:
+            assert trace.textposition != "none"
+        for value, label in zip(values, labels, strict=True):
+            if trace.name in RATE_SERIES:
+                assert label == ("" if _missing(value) else fmt_rate(value)), (trace.name, value, label)
+            elif isinstance(value, str):  # the timeline: one row per type, labelled with the session's name
+                assert label.strip(), trace.name
+            elif value == 0 and label == "":
+                continue  # a zero segment of a stacked bar stays unlabelled
+            else:
+                number = re.match(r"\d+(?:\.\d+)?", label)
+                assert number and float(number.group()) == float(value), (trace.name, value, label)
+
+
+@pytest.mark.parametrize("code", ["2024", "2024Q4", "2024H1", "2024-06"])
+@pytest.mark.parametrize("builder", BUILDERS, ids=IDS)
+def test_charts_name_period_unit_and_measure_and_label_their_data(frames, builder, code):
+    period = parse_period(code)
+    ctx = context(period, builder)
+    fig = builder.build(frames, period, ctx)
+    assert isinstance(fig, go.Figure)
+    if code in ("2024", "2024Q4"):
+        assert fig.data, f"the sample has data for every chart of {period.label}"
+    if fig.data:
+        assert_titled(fig, builder, ctx, builder.measure)
+        assert_styled(fig, ctx)
+        assert_labelled(fig)
+    else:
+        _assert_says_empty(fig, builder, ctx)
+
+
+def test_the_channel_chart_draws_the_indicator_it_names(frames):
+    period = parse_period("2024")
+    fig = BUILDERS[0].build(frames, period, context(period, BUILDERS[0]))
+    (bars,) = fig.data
+    assert dict(zip(bars.y, (int(x) for x in bars.x), strict=True)) == {
+        "民呼我为": 159,
+        "国土空间平台": 62,
+        "自然资源部系统": 36,
+        "来信来访": 34,
+        "重庆市智能信访工作平台": 20,
+    }
+    assert sum(bars.x) == 311
+    assert "159件（51.1%）" in bars.text
+
+
+def _assert_says_empty(fig: go.Figure, builder: Builder, ctx: ChartContext) -> None:
+    assert not fig.data, f"{builder.name}: an empty chart draws no traces"
+    messages = [a.text for a in fig.layout.annotations if not a.text.startswith("数据来源：")]
+    assert messages == [builder.empty_message]
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False, "no empty axes"
+    assert_titled(fig, builder, ctx, "—")
+    assert_styled(fig, ctx)
+
+
+@pytest.mark.parametrize("builder", BUILDERS, ids=IDS)
+def test_no_records_gives_a_chart_that_says_so(frames, builder):
+    empty = {k: v.iloc[0:0] for k, v in frames.items()}
+    period = parse_period("2024Q4")
+    ctx = context(period, builder, sample=False)
+    _assert_says_empty(builder.build(empty, period, ctx), builder, ctx)
+
+
+@pytest.mark.parametrize("builder", BUILDERS, ids=IDS)
+def test_a_period_long_before_the_data_gives_a_chart_that_says_so(frames, builder):
+    period = parse_period("2015Q2")
+    ctx = context(period, builder)
+    _assert_says_empty(builder.build(frames, period, ctx), builder, ctx)
+
+
+def test_a_quiet_month_empties_the_period_charts_but_keeps_the_trends(frames):
+    """No case was filed in March 2024: the by-type chart says so, the trend charts still draw."""
+    period = parse_period("2024-03")
+    by_name = {b.name: b for b in BUILDERS}
+    for name in ("case_types", "outcomes", "timeline"):
+        ctx = context(period, by_name[name])
+        fig = by_name[name].build(frames, period, ctx)
+        _assert_says_empty(fig, by_name[name], ctx)
+        assert charts.NO_DATA in [a.text for a in fig.layout.annotations]
+    for name in ("loss", "petition_rates", "monthly"):
+        ctx = context(period, by_name[name])
+        fig = by_name[name].build(frames, period, ctx)
+        assert fig.data, name
+        assert_labelled(fig)
+
+
+def test_file_stems_name_chart_period_and_unit_without_path_characters():
+    ctx = ChartContext("2024年第4季度", "执法/监察 支队", date(2024, 12, 31))
+    stem = charts.file_stem("每月信访件数：2024年与2023年对比", ctx)
+    assert stem == "每月信访件数：2024年与2023年对比_2024年第4季度_执法_监察_支队"
+    assert not re.search(r'[\\/:*?"<>|\s]', stem)

@@ -1,0 +1,219 @@
+"""Exports: the .xlsx of a chart's data never runs formulas; PNGs are sharp and show Chinese as Chinese.
+
+The PNG tests drive the real kaleido and Debian's chromium. The tofu check compares two titles that
+differ only in their Chinese characters: drawn with CJK glyphs their pixels differ, drawn as
+missing-glyph boxes they are identical. A control run in a subprocess whose fontconfig only knows
+DejaVu (no CJK font at all) shows that the measure does detect boxes, so it can fail.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from openpyxl import load_workbook
+from PIL import Image, ImageChops
+
+from indicators import export, tables
+from indicators.periods import parse_period
+from indicators.reading import Upload, read_uploads
+from indicators.schema import PETITIONS
+from indicators.style import FONT_FAMILY, HEIGHT, TEMPLATE_NAME, WIDTH
+from indicators.validation import validate
+from ledgers import PETITION_HEADER, petition, xlsx_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+DANGEROUS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", '=HYPERLINK("http://x","点我")']
+# Two titles of the same length that share no character: equal boxes if glyphs are missing.
+TITLE_A, TITLE_B = "信访件数统计", "复议应诉案卷"
+TITLE_BAND = (0, 0, 2 * WIDTH, 2 * 90)  # the title line at scale 2, above the plot area
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == PNG_SIGNATURE, "not a PNG"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and length == 13
+    width, height = struct.unpack(">II", data[16:24])
+    assert zlib.crc32(data[12:29]) == struct.unpack(">I", data[29:33])[0], "corrupt IHDR"
+    return width, height
+
+
+# --- .xlsx ---------------------------------------------------------------------------------------
+
+
+def _cells(data: bytes) -> list:
+    book = load_workbook(io.BytesIO(data))
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+def test_xlsx_cells_that_would_run_as_formulas_are_neutralised():
+    frame = pd.DataFrame(
+        {
+            "=危险表头": DANGEROUS,
+            "数量": [1, -2, 3, -4, 5],
+            "说明": ["正常文字", "-", "a=b", None, "@"],
+            "日期": [date(2024, 1, d) for d in range(1, 6)],
+        }
+    )
+    data = export.xlsx_bytes({"信访件数（按来源渠道）超过三十一个字符的工作表名称会被截断掉": frame})
+    book = load_workbook(io.BytesIO(data))
+    (sheet,) = book.worksheets
+    assert sheet.title == "信访件数（按来源渠道）超过三十一个字符的工作表名称会被截断掉"[:31]
+    cells = _cells(data)
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "no cell may hold a formula"
+    values = [c.value for c in cells if isinstance(c.value, str)]
+    for text in [*DANGEROUS, "=危险表头", "-", "@"]:
+        assert "'" + text in values, f"{text!r} was not neutralised"
+        assert text not in values
+    assert "a=b" in values and "正常文字" in values, "harmless text is left alone"
+    numbers = [c.value for c in sheet["B"][1:]]
+    assert numbers == [1, -2, 3, -4, 5], "negative numbers stay numbers"
+    assert all(c.font.bold for c in sheet[1]), "headers are bold"
+
+
+def test_xlsx_of_a_real_table_neutralises_what_users_typed():
+    rows = [PETITION_HEADER, petition("+XF-1", "2024-10-05", category="-SUM(1,2)"), petition("@XF-2", "2024-10-06")]
+    validated = validate(read_uploads([Upload("信访.xlsx", xlsx_bytes({"信访": rows}))]))
+    assert validated.ok, validated.problems
+    records = tables.records(validated.frames, PETITIONS, parse_period("2024Q4"), None)
+    assert len(records) == 2
+    cells = _cells(export.xlsx_bytes({"本期信访记录": records}))
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value for c in cells if isinstance(c.value, str)}
+    assert {"'+XF-1", "'-SUM(1,2)", "'@XF-2"} <= values
+
+
+# --- PNG -----------------------------------------------------------------------------------------
+
+
+def _titled(title: str, family: str | None = None) -> go.Figure:
+    layout: dict = {"template": TEMPLATE_NAME, "title": {"text": title}}
+    if family:
+        layout["font"] = {"family": family}
+    fig = go.Figure(go.Bar(x=["一", "二"], y=[1, 2]), layout=layout)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def _band(png: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(png)).convert("L").crop(TITLE_BAND)
+
+
+def _ink(image: Image.Image) -> int:
+    return int((np.asarray(image) < 128).sum())
+
+
+def _differing(a: Image.Image, b: Image.Image) -> int:
+    return int((np.asarray(ImageChops.difference(a, b)) > 64).sum())
+
+
+def glyph_contrast(png_a: bytes, png_b: bytes) -> tuple[int, float]:
+    """Ink in title A, and pixels that differ between titles A and B relative to that ink."""
+    a, b = _band(png_a), _band(png_b)
+    ink = _ink(a)
+    return ink, _differing(a, b) / max(ink, 1)
+
+
+def test_png_is_drawn_at_scale_two():
+    fig = _titled("信访件数（按来源渠道）")
+    data = export.figure_png(fig)
+    assert png_size(data) == (2 * WIDTH, 2 * HEIGHT) == (1920, 1080)
+    assert Image.open(io.BytesIO(data)).size == (1920, 1080)
+
+
+def test_png_exports_from_several_threads_each_get_their_own_image():
+    widths = [600, 700, 800, 900, 1000, 1100]
+    figs = [_titled(f"第{w}号图") for w in widths]
+
+    def render(i: int) -> tuple[int, int]:
+        return png_size(export.figure_png(figs[i], width=widths[i], height=400))
+
+    with ThreadPoolExecutor(max_workers=len(widths)) as pool:
+        sizes = list(pool.map(render, range(len(widths))))
+    assert sizes == [(2 * w, 800) for w in widths]
+
+
+def test_fontconfig_resolves_noto_sans_cjk_sc_to_a_noto_cjk_file():
+    done = subprocess.run(
+        ["fc-match", "-f", "%{file}\n%{family}", "Noto Sans CJK SC"], capture_output=True, text=True, check=True
+    )
+    path, families = done.stdout.split("\n", 1)
+    assert Path(path).name.startswith("NotoSansCJK"), path
+    assert "Noto Sans CJK SC" in families.split(",")
+
+
+def test_chinese_titles_are_drawn_with_cjk_glyphs_not_boxes():
+    ink, contrast = glyph_contrast(export.figure_png(_titled(TITLE_A)), export.figure_png(_titled(TITLE_B)))
+    assert ink > 1000, "the title is drawn"
+    assert contrast > 0.5, f"two different Chinese titles look alike ({contrast:.2f}): boxes instead of glyphs?"
+
+
+def test_the_template_font_is_noto_sans_cjk_sc():
+    """Our font stack draws exactly what Noto Sans CJK SC draws, and not another CJK face."""
+    ours = _band(export.figure_png(_titled(TITLE_A)))
+    sans = _band(export.figure_png(_titled(TITLE_A, '"Noto Sans CJK SC"')))
+    serif = _band(export.figure_png(_titled(TITLE_A, '"Noto Serif CJK SC"')))
+    assert FONT_FAMILY.startswith('"Noto Sans CJK SC"')
+    assert _differing(ours, sans) == 0
+    assert _differing(ours, serif) > 0.3 * _ink(ours), "a different CJK face would show"
+
+
+TOFU_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from pathlib import Path
+    import plotly.graph_objects as go
+    from indicators.export import figure_png
+    from indicators.style import TEMPLATE_NAME
+    out = Path(sys.argv[2])
+    for name, title in (("a", sys.argv[3]), ("b", sys.argv[4]), ("latin", "Petitions 2024")):
+        fig = go.Figure(go.Bar(x=["1", "2"], y=[1, 2]), layout={"template": TEMPLATE_NAME, "title": {"text": title}})
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        (out / f"{name}.png").write_bytes(figure_png(fig))
+    """
+)
+
+
+def test_without_a_cjk_font_the_same_check_sees_boxes(tmp_path):
+    """The control: chromium with a fontconfig that only knows DejaVu draws both titles as equal boxes."""
+    dejavu = Path("/usr/share/fonts/truetype/dejavu")
+    if not dejavu.is_dir():
+        pytest.skip("DejaVu fonts (Debian's fonts-dejavu-core) are not installed")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+        f"<fontconfig><dir>{dejavu}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    done = subprocess.run(
+        [sys.executable, "-c", TOFU_SCRIPT, str(ROOT), str(tmp_path), TITLE_A, TITLE_B],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    no_cjk = subprocess.run(["fc-list", ":lang=zh"], env=env, capture_output=True, text=True, check=True)
+    assert not no_cjk.stdout.strip(), "the control environment must have no CJK font"
+    a, b, latin = ((tmp_path / f"{n}.png").read_bytes() for n in ("a", "b", "latin"))
+    ink, contrast = glyph_contrast(a, b)
+    assert ink > 0, "the boxes are drawn"
+    assert contrast < 0.05, f"without CJK fonts the titles should be identical boxes ({contrast:.2f})"
+    assert _ink(_band(latin)) > 0, "latin text still renders in the control"

@@ -1,0 +1,393 @@
+"""The dashboard's pages through streamlit's AppTest: what they SHOW equals what `kpis --json` prints.
+
+Every test runs the real `dashboard.py` (navigation, sidebar, pages) against its own database. The
+numbers are read back from the rendered metrics ("100%（12/12）", "311件") and compared with the
+command line run in a subprocess on the same store, for several granularities, periods and units.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.runtime import pages_manager
+from streamlit.testing.v1 import AppTest, app_test
+
+from indicators.cli import load_sample
+from indicators.importer import run_import
+from indicators.periods import Granularity, parse_period
+from indicators.reading import Upload
+from ledgers import CASE_HEADER, PETITION_HEADER, SESSION_HEADER, case, petition, xlsx_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "dashboard.py")
+PAGES = {
+    "overview": "pages/overview.py",
+    "petitions": "pages/petitions.py",
+    "cases": "pages/cases.py",
+    "sessions": "pages/sessions.py",
+    "data": "pages/data.py",
+}
+INDICATOR_PAGES = ("overview", "petitions", "cases", "sessions")
+CHARTS = {"overview": 0, "petitions": 4, "cases": 4, "sessions": 4, "data": 0}
+ALL_UNITS = "全部单位"
+OTHER_UNIT = "执法支队"
+
+# What each metric shows: (section, indicator, unit word) or (section, rate, numerator, denominator).
+OVERVIEW_METRICS = {
+    "信访收件": ("petitions", "total", "件"),
+    "办结率": ("petitions", "closure_rate", "closed", "total"),
+    "按期办结率": ("petitions", "on_time_rate", "on_time", "closed"),
+    "复议应诉收案": ("litigation", "cases", "件"),
+    "败诉（被纠错）率": ("litigation", "loss_rate", "lost", "concluded"),
+    "负责人出庭应诉率": ("litigation", "head_appearance_rate", "head_appearances", "hearings"),
+    "培训学法活动": ("training", "sessions", "场"),
+    "参加人次": ("training", "participants", "人次"),
+    "学时": ("training", "hours", "小时"),
+}
+PAGE_METRICS = {
+    "overview": OVERVIEW_METRICS,
+    "petitions": {
+        "收件": ("petitions", "total", "件"),
+        "办结率": ("petitions", "closure_rate", "closed", "total"),
+        "按期办结率": ("petitions", "on_time_rate", "on_time", "closed"),
+    },
+    "cases": {
+        "收案": ("litigation", "cases", "件"),
+        "结案": ("litigation", "concluded", "件"),
+        "败诉（被纠错）率": ("litigation", "loss_rate", "lost", "concluded"),
+        "负责人出庭应诉率": ("litigation", "head_appearance_rate", "head_appearances", "hearings"),
+    },
+    "sessions": {
+        "活动场次": ("training", "sessions", "场"),
+        "参加人次": ("training", "participants", "人次"),
+        "学时": ("training", "hours", "小时"),
+    },
+}
+COUNT = re.compile(r"^(?P<n>\d[\d,]*(?:\.\d+)?)(?P<unit>件|场|人次|小时)$")
+RATE = re.compile(r"^(?P<rate>—|\d+(?:\.\d)?%)（(?P<num>\d+)/(?P<den>\d+)）$")
+FLAGGED = re.compile(r"^:red\[(?P<label>.+)（未达目标）\]$")
+
+
+# --- fixtures and helpers ------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches(db_url):
+    """streamlit's caches are process-wide and every test has its own database: start and end clean."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    ui = sys.modules.get("ui")
+    if ui is not None:
+        ui.get_store(db_url).engine.dispose()  # return the pooled connections before the schema goes
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def sample(store):
+    outcome = load_sample(store)
+    assert outcome is not None and outcome.ok
+    return outcome.batch_id
+
+
+@pytest.fixture(autouse=True)
+def runs_start_at_dashboard(monkeypatch):
+    """Every AppTest run starts at dashboard.py, as every run on the real server does.
+
+    Streamlit switches its legacy `pages/` directory mode off for the whole process once
+    st.navigation runs; AppTest resets that switch before every run, so its second run would
+    execute the current page's script on its own (no navigation, no sidebar, a stale selection).
+    Giving AppTest its own PagesManager class keeps its reset away from streamlit's switch.
+    """
+
+    class PagesManager(pages_manager.PagesManager):
+        pass
+
+    monkeypatch.setattr(app_test, "PagesManager", PagesManager)
+    monkeypatch.setattr(pages_manager.PagesManager, "uses_pages_directory", False)
+
+
+class Dashboard:
+    """dashboard.py in AppTest on one page; every run is checked for exceptions and error alerts."""
+
+    def __init__(self) -> None:
+        self.at = AppTest.from_file(APP, default_timeout=60)
+        self.page = "overview"
+        self.run()
+
+    def run(self) -> AppTest:
+        self.at.switch_page(PAGES[self.page])
+        self.at.run()
+        assert not self.at.exception, self.at.exception
+        errors = [e.value for e in self.at.error if not e.value.startswith("未达到目标值")]
+        assert not errors, errors
+        return self.at
+
+    def visit(self, page: str) -> AppTest:
+        self.page = page
+        return self.run()
+
+    def choose(self, granularity: str | None = None, period: str | None = None, unit: str | None = None) -> AppTest:
+        """Set the sidebar's widgets by key as a user would, one rerun each."""
+        if granularity:
+            self.at.sidebar.radio(key="granularity").set_value(Granularity(granularity))
+            self.run()
+        if period:
+            self.at.sidebar.selectbox(key="period").set_value(period)
+            self.run()
+        if unit:
+            self.at.sidebar.selectbox(key="unit").set_value(unit)
+            self.run()
+        return self.at
+
+
+def cli_kpis(period: str, unit: str | None = None) -> dict:
+    """`python -m indicators kpis --period P --json [--unit U]` on the test's store (INDICATORS_DB_URL)."""
+    args = [sys.executable, "-m", "indicators", "kpis", "--period", period, "--json"]
+    args += ["--unit", unit] if unit else []
+    done = subprocess.run(args, cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def shown_metrics(at: AppTest) -> dict[str, str]:
+    out = {}
+    for metric in at.main.metric:
+        match = FLAGGED.match(metric.label)
+        out[match["label"] if match else metric.label] = metric.value
+    return out
+
+
+def assert_shows(label: str, text: str, spec: tuple, kpis: dict) -> None:
+    """One metric's text against the indicator object: counts exactly, rates to the shown digit."""
+    section = kpis[spec[0]]
+    if len(spec) == 3:
+        match = COUNT.match(text)
+        assert match, f"{label}: {text!r} is not a count"
+        assert match["unit"] == spec[2], f"{label}: {text!r}"
+        assert float(match["n"].replace(",", "")) == section[spec[1]], f"{label}: shows {text!r}, kpis {section}"
+        return
+    match = RATE.match(text)
+    assert match, f"{label}: {text!r} is not a rate with its basis"
+    _, key, numerator, denominator = spec
+    assert (int(match["num"]), int(match["den"])) == (section[numerator], section[denominator]), (label, text)
+    expected = section[key]
+    if expected is None:
+        assert match["rate"] == "—", f"{label}: {text!r} for an undefined rate"
+    else:
+        assert abs(float(match["rate"][:-1]) / 100 - expected) <= 0.0005 + 1e-9, f"{label}: {text!r} vs {expected}"
+
+
+def assert_page_equals_kpis(at: AppTest, page: str, kpis: dict) -> None:
+    shown = shown_metrics(at)
+    assert set(shown) == set(PAGE_METRICS[page]), shown
+    for label, spec in PAGE_METRICS[page].items():
+        assert_shows(label, shown[label], spec, kpis)
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every piece of text on the page and in the sidebar: titles, markdown, alerts, labels."""
+    out = []
+    for root in (at.main, at.sidebar):
+        for node in root:
+            for attr in ("value", "label", "body"):
+                value = getattr(node, attr, None)
+                if isinstance(value, str):
+                    out.append(value)
+    return out
+
+
+def import_ledger(store, name: str, sheets: dict, label: str = "") -> int:
+    outcome = run_import(store, [Upload(name, xlsx_bytes(sheets))], label=label, user="test")
+    assert outcome.ok, outcome.problems
+    return outcome.batch_id
+
+
+def other_unit_ledgers() -> dict:
+    """A second unit's records in 2024Q4: 3 petitions, a lost case with a missed hearing, a session."""
+    return {
+        "信访": [
+            PETITION_HEADER,
+            petition("ZF-1", date(2024, 10, 8), "来信来访", closed=date(2024, 10, 20), on_time="是", unit=OTHER_UNIT),
+            petition("ZF-2", date(2024, 11, 3), "民呼我为", closed=date(2024, 12, 30), on_time="否", unit=OTHER_UNIT),
+            petition("ZF-3", date(2024, 12, 9), "民呼我为", unit=OTHER_UNIT),
+        ],
+        "应诉": [
+            CASE_HEADER,
+            case(
+                "（2024）渝0113行初900号",
+                "行政诉讼",
+                date(2024, 10, 2),
+                hearing=date(2024, 11, 20),
+                head="否",
+                concluded=date(2024, 12, 10),
+                outcome="撤销被诉行政行为",
+                unit=OTHER_UNIT,
+            ),
+        ],
+        "培训": [SESSION_HEADER, [date(2024, 11, 12), "执法人员法治培训", "法治培训", 40, 2.5, OTHER_UNIT]],
+    }
+
+
+# --- tests ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_runs_on_the_sample_with_titled_charts(sample, page):
+    at = Dashboard().visit(page)
+    specs = chart_specs(at)
+    assert len(specs) == CHARTS[page]
+    label = parse_period("2024Q4").label
+    if page != "data":
+        assert label in at.title[0].value, "the default period is the latest quarter with data"
+    for spec in specs:
+        title = spec["layout"]["title"]["text"]
+        assert f" · {ALL_UNITS} · 单位：" in title, title
+        assert label in title or "2024年 ·" in title, title
+        notes = [a["text"] for a in spec["layout"]["annotations"] if a["text"].startswith("数据来源：")]
+        assert len(notes) == 1 and "截至 2024-12-31" in notes[0], notes
+
+
+@pytest.mark.parametrize(
+    ("granularity", "period"),
+    [("quarter", None), ("year", "2024"), ("half", "2024H1"), ("quarter", "2024Q3"), ("month", "2024-03")],
+)
+def test_shown_numbers_equal_kpis_json(sample, granularity, period):
+    app = Dashboard()
+    app.choose(granularity if period else None, period)
+    code = period or "2024Q4"
+    kpis = cli_kpis(code)
+    assert kpis["petitions"]["total"] > 0
+    for page in INDICATOR_PAGES:
+        at = app.visit(page)
+        assert parse_period(code).label in at.title[0].value
+        assert at.selectbox(key="period").value == code
+        assert_page_equals_kpis(at, page, kpis)
+
+
+def test_changing_granularity_picks_the_latest_period_with_data(sample):
+    app = Dashboard()
+    assert app.at.selectbox(key="period").value == "2024Q4"
+    at = app.choose("month")
+    assert at.selectbox(key="period").value == "2024-12"
+    assert at.selectbox(key="period").options[-1] == "2024年1月"
+    at = app.choose("year")
+    assert at.selectbox(key="period").value == "2024"
+    assert_page_equals_kpis(at, "overview", cli_kpis("2024"))
+
+
+def test_the_unit_selector_limits_the_numbers(store, sample):
+    import_ledger(store, "执法支队台账.xlsx", other_unit_ledgers())
+    app = Dashboard()
+    assert app.at.selectbox(key="unit").options == [ALL_UNITS, OTHER_UNIT, "本单位"]
+    totals = {}
+    for unit in (OTHER_UNIT, "本单位", ALL_UNITS):
+        app.choose(unit=unit)
+        kpis = cli_kpis("2024Q4", None if unit == ALL_UNITS else unit)
+        totals[unit] = kpis["petitions"]["total"]
+        for page in INDICATOR_PAGES:
+            at = app.visit(page)
+            assert_page_equals_kpis(at, page, kpis)
+            for spec in chart_specs(at):
+                assert f" · {unit} · " in spec["layout"]["title"]["text"]
+    assert totals == {OTHER_UNIT: 3, "本单位": 85, ALL_UNITS: 88}
+    app.choose(unit=OTHER_UNIT)
+    at = app.visit("overview")
+    flagged = [m.label for m in at.main.metric if FLAGGED.match(m.label)]
+    assert flagged == [":red[败诉（被纠错）率（未达目标）]", ":red[负责人出庭应诉率（未达目标）]"], (
+        "1/1 lost, 0/1 attended"
+    )
+    assert len(at.main.error) == 2
+    assert shown_metrics(at)["参加人次"] == "40人次" and shown_metrics(at)["学时"] == "2.5小时"
+
+
+@pytest.mark.parametrize("page", INDICATOR_PAGES)
+def test_an_empty_store_says_what_to_upload_and_where(db_url, page):
+    at = Dashboard().visit(page)
+    infos = [i.value for i in at.main.info]
+    assert len(infos) == 1 and "数据管理" in infos[0] and "上传" in infos[0], infos
+    for word in ("信访", "复议应诉", "培训学法", "模板"):
+        assert word in infos[0]
+    assert [link.proto.page for link in at.get("page_link")] == ["data"]
+    assert not at.get("plotly_chart") and not at.main.metric
+    assert not at.sidebar.radio and not at.sidebar.selectbox
+
+
+def test_the_data_page_with_an_empty_store_explains_the_upload(db_url):
+    at = Dashboard().visit("data")
+    assert at.title[0].value == "数据管理"
+    assert not at.get("plotly_chart")
+    assert any("上传" in t for t in texts(at)), texts(at)
+
+
+def test_the_sample_notice_shows_while_the_sample_is_live(store, sample):
+    app = Dashboard()
+    assert any("示例数据" in i.value for i in app.at.sidebar.info)
+    for page in INDICATOR_PAGES:
+        at = app.visit(page)
+        assert any("示例数据" in c.value for c in at.main.caption), page
+        for spec in chart_specs(at):
+            assert "示例数据" in spec["layout"]["annotations"][-1]["text"]
+
+    store.rollback(sample)
+    at = app.visit("overview")
+    assert "上传" in at.main.info[0].value, "rolling the sample back leaves nothing to show"
+
+    import_ledger(store, "执法支队台账.xlsx", other_unit_ledgers())
+    for page in INDICATOR_PAGES:
+        at = app.visit(page)
+        assert not any("示例数据" in t for t in texts(at)), page
+        for spec in chart_specs(at):
+            assert "示例数据" not in json.dumps(spec, ensure_ascii=False)
+    assert_page_equals_kpis(at, "sessions", cli_kpis("2024Q4"))
+
+
+def test_cached_reads_follow_the_store_version(store, sample):
+    app = Dashboard()
+    assert shown_metrics(app.at)["信访收件"] == "85件"
+    at = app.visit("petitions")
+    assert shown_metrics(at)["收件"] == "85件"
+    assert shown_metrics(app.run())["收件"] == "85件"
+
+    batch = import_ledger(store, "执法支队台账.xlsx", other_unit_ledgers())
+    at = app.run()
+    assert shown_metrics(at)["收件"] == "88件"
+    assert OTHER_UNIT in at.selectbox(key="unit").options
+    at = app.visit("overview")
+    assert_page_equals_kpis(at, "overview", cli_kpis("2024Q4"))
+    assert shown_metrics(at)["信访收件"] == "88件"
+
+    store.rollback(batch)
+    at = app.run()
+    assert shown_metrics(at)["信访收件"] == "85件"
+    assert OTHER_UNIT not in at.selectbox(key="unit").options
+
+
+def test_the_same_indicator_reads_the_same_on_every_page(store):
+    """Thousands are grouped alike on the overview and on the indicator pages (1,200件 both times)."""
+    rows = [PETITION_HEADER]
+    rows += [
+        petition(f"XF2025-{i:04d}", date(2025, 1 + i % 3, 1 + i % 28), closed=date(2025, 3, 31), on_time="是")
+        for i in range(1, 1201)
+    ]
+    import_ledger(store, "信访台账_2025Q1.xlsx", {"信访": rows})
+    app = Dashboard()
+    overview = shown_metrics(app.at)
+    petitions = shown_metrics(app.visit("petitions"))
+    assert overview["信访收件"] == petitions["收件"] == "1,200件"
+    assert overview["办结率"] == petitions["办结率"] == "100%（1200/1200）"
+    assert shown_metrics(app.visit("cases"))["收案"] == "0件"
+    assert_page_equals_kpis(app.at, "cases", cli_kpis("2025Q1"))
