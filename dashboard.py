@@ -1,14 +1,17 @@
 """Entry point: `streamlit run dashboard.py`. Navigation and the shared sidebar; pages lay out the rest."""
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
 import ui
 
+ICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 INTERNAL_ERROR = "页面出现内部错误，详情已记录在服务器日志中。请刷新页面重试；如仍出错，请联系系统管理员。"
 
-st.set_page_config(page_title="法治政府建设指标看板", page_icon=":material/balance:", layout="wide")
+# A local icon: a material icon as page_icon is fetched from a font CDN, which offices may not reach.
+st.set_page_config(page_title="法治政府建设指标看板", page_icon=str(ICON), layout="wide")
 
 PAGES = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),

@@ -21,27 +21,23 @@ is missed.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the browser-test server and chromium launcher
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from appserver import launch_chromium, serve  # noqa: E402
 from indicators.schema import PETITIONS, default_unit  # noqa: E402
 from indicators.validation import typed  # noqa: E402
 
@@ -62,13 +58,6 @@ st.title("基准")
 st.plotly_chart(go.Figure(go.Bar(x=["一", "二", "三"], y=[3, 1, 2])), theme=None)
 """
 PAGES = {"overview": "总览", "petitions": "信访", "cases": "复议应诉", "sessions": "培训学法"}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 # --- the store -----------------------------------------------------------------------------------
@@ -184,50 +173,6 @@ def png_exports(runs: int) -> tuple[float, list[float], list[float]]:
     return cold, paced, back_to_back
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-@contextlib.contextmanager
-def streamlit_server(script: Path, db_url: str, log: Path) -> Iterator[str]:
-    """`streamlit run script` on a free port until the block ends; its address."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "INDICATORS_DB_URL": db_url}
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command, cwd=script.parent, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not _healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"streamlit did not start:\n{log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
-
-
 def first_chart(db_url: str, runs: int, tmp: Path) -> dict[str, list[float]]:
     """Seconds from opening a page to its first chart visible, in Debian's chromium.
 
@@ -250,9 +195,10 @@ def first_chart(db_url: str, runs: int, tmp: Path) -> dict[str, list[float]]:
     baseline.write_text(BASELINE_APP, encoding="utf-8")
     out: dict[str, list[float]] = {"server cold": [], "browser cold": [], "browser warm": [], "baseline": []}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         try:
-            with streamlit_server(ROOT / "dashboard.py", db_url, tmp / "dashboard.log") as url:
+            with serve(tmp / "dashboard", db_url) as server:
+                url = server.url
                 warm = browser.new_context(viewport=VIEWPORT)
                 out["server cold"].append(visit(warm, f"{url}/petitions"))
                 out["browser warm"] += [visit(warm, f"{url}/petitions") for _ in range(runs)]
@@ -261,7 +207,8 @@ def first_chart(db_url: str, runs: int, tmp: Path) -> dict[str, list[float]]:
                     cold = browser.new_context(viewport=VIEWPORT)
                     out["browser cold"].append(visit(cold, f"{url}/petitions"))
                     cold.close()
-            with streamlit_server(baseline, db_url, tmp / "baseline.log") as url:
+            with serve(tmp / "baseline", db_url, script=baseline) as server:
+                url = server.url
                 warm = browser.new_context(viewport=VIEWPORT)
                 visit(warm, url)
                 out["baseline"] += [visit(warm, url) for _ in range(runs)]

@@ -29,6 +29,12 @@ def trend_span(period: Period) -> tuple[Period, Period]:
     return first, period
 
 
+def _trend(frames: dict[str, pd.DataFrame], period: Period, unit: str | None, columns: dict[str, str]) -> pd.DataFrame:
+    """Indicators over the trend window: 期间, then each Chinese column from its dotted indicator name."""
+    s = series(frames, recent_periods(period), unit)
+    return pd.DataFrame({"期间": s["label"], **{name: s[key] for name, key in columns.items()}})
+
+
 def _shares(counts: dict[str, int], label: str) -> pd.DataFrame:
     total = sum(counts.values())
     frame = pd.DataFrame({label: list(counts), "件数": list(counts.values())})
@@ -59,16 +65,17 @@ def petitions_monthly(frames: dict[str, pd.DataFrame], period: Period, unit: str
 
 def petition_rates(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
     """Received, closed, on time and both rates per period of the trend window."""
-    s = series(frames, recent_periods(period), unit)
-    return pd.DataFrame(
+    return _trend(
+        frames,
+        period,
+        unit,
         {
-            "期间": s["label"],
-            "收件": s["petitions.total"],
-            "办结": s["petitions.closed"],
-            "按期办结": s["petitions.on_time"],
-            "办结率": s["petitions.closure_rate"],
-            "按期办结率": s["petitions.on_time_rate"],
-        }
+            "收件": "petitions.total",
+            "办结": "petitions.closed",
+            "按期办结": "petitions.on_time",
+            "办结率": "petitions.closure_rate",
+            "按期办结率": "petitions.on_time_rate",
+        },
     )
 
 
@@ -91,26 +98,26 @@ def case_outcomes(frames: dict[str, pd.DataFrame], period: Period, unit: str | N
 
 
 def loss_rates(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
-    s = series(frames, recent_periods(period), unit)
-    return pd.DataFrame(
-        {
-            "期间": s["label"],
-            "结案": s["litigation.concluded"],
-            "败诉": s["litigation.lost"],
-            "败诉率": s["litigation.loss_rate"],
-        }
+    """Concluded and lost cases and the loss rate per period of the trend window."""
+    return _trend(
+        frames,
+        period,
+        unit,
+        {"结案": "litigation.concluded", "败诉": "litigation.lost", "败诉率": "litigation.loss_rate"},
     )
 
 
 def head_appearances(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
-    s = series(frames, recent_periods(period), unit)
-    return pd.DataFrame(
+    """Hearings, the head's appearances and their rate per period of the trend window."""
+    return _trend(
+        frames,
+        period,
+        unit,
         {
-            "期间": s["label"],
-            "开庭": s["litigation.hearings"],
-            "负责人出庭": s["litigation.head_appearances"],
-            "出庭率": s["litigation.head_appearance_rate"],
-        }
+            "开庭": "litigation.hearings",
+            "负责人出庭": "litigation.head_appearances",
+            "出庭率": "litigation.head_appearance_rate",
+        },
     )
 
 
@@ -129,14 +136,12 @@ def sessions_by_type(frames: dict[str, pd.DataFrame], period: Period, unit: str 
 
 
 def session_volume(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
-    s = series(frames, recent_periods(period), unit)
-    return pd.DataFrame(
-        {
-            "期间": s["label"],
-            "场次": s["training.sessions"],
-            "参加人次": s["training.participants"],
-            "学时": s["training.hours"],
-        }
+    """Sessions, participants and hours per period of the trend window."""
+    return _trend(
+        frames,
+        period,
+        unit,
+        {"场次": "training.sessions", "参加人次": "training.participants", "学时": "training.hours"},
     )
 
 

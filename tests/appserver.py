@@ -81,8 +81,11 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def serve(workdir: Path, db_url: str | None = None, env: dict[str, str] | None = None) -> Iterator[AppServer]:
-    """Run the dashboard until the block ends; its log and (by default) its database live in workdir."""
+def serve(
+    workdir: Path, db_url: str | None = None, env: dict[str, str] | None = None, script: Path | None = None
+) -> Iterator[AppServer]:
+    """Run the dashboard (or another script) until the block ends; its log and database live in workdir."""
+    script = script or ROOT / "dashboard.py"
     workdir.mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{workdir / 'dashboard.sqlite3'}"
     port = free_port()
@@ -94,7 +97,7 @@ def serve(workdir: Path, db_url: str | None = None, env: dict[str, str] | None =
         "-m",
         "streamlit",
         "run",
-        "dashboard.py",
+        str(script),
         "--server.port",
         str(port),
         "--server.address",
@@ -108,7 +111,7 @@ def serve(workdir: Path, db_url: str | None = None, env: dict[str, str] | None =
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=script.parent, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     server = AppServer(url, db_url, log)
     try:

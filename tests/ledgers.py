@@ -109,3 +109,28 @@ def fill_template(template: bytes) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# Q1 has three petitions, one closed on time; XF-9 lies in Q2 so the sidebar opens on 2025Q2.
+FIRST = xlsx_bytes(
+    {
+        "信访": [
+            PETITION_HEADER,
+            petition("XF-1", "2025-01-05"),
+            petition("XF-2", "2025-02-01", closed="2025-02-10", on_time="是"),
+            petition("XF-3", "2025-03-01"),
+            petition("XF-9", "2025-04-02"),
+        ]
+    }
+)
+# XF-1 is closed late, XF-4 arrives closed on time, XF-5 arrives open: Q1 goes from 3 to 5 petitions.
+SECOND = xlsx_bytes(
+    {
+        "信访": [
+            PETITION_HEADER,
+            petition("XF-1", "2025-01-05", closed="2025-01-20", on_time="否"),
+            petition("XF-4", "2025-03-10", closed="2025-03-15", on_time="是"),
+            petition("XF-5", "2025-03-20"),
+        ]
+    }
+)

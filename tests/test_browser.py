@@ -7,32 +7,20 @@ full screenshot in test-artifacts/screenshots/ and prints how long its first cha
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import signal
-import socket
 import struct
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from appserver import ROOT, SCREENSHOTS, launch_chromium, serve
+
 VIEWPORT = {"width": 1366, "height": 900}  # the most common laptop screen
 TIMEOUT_MS = 60_000
 PERIOD = "2024年第4季度"
@@ -51,55 +39,18 @@ CHART_TITLES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[str]:
     """`streamlit run dashboard.py` on a free port against a fresh SQLite file with the sample loaded."""
     work = tmp_path_factory.mktemp("dashboard")
-    env = {**os.environ, "INDICATORS_DB_URL": f"sqlite:///{work / 'indicators.sqlite3'}", "PYTHONUNBUFFERED": "1"}
+    db_url = f"sqlite:///{work / 'indicators.sqlite3'}"
+    env = {**os.environ, "INDICATORS_DB_URL": db_url}
     loaded = subprocess.run(
         [sys.executable, "-m", "indicators", "sample"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert loaded.returncode == 0, loaded.stderr
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = work / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
-    with log.open("wb") as out:
-        # Its own process group: stopping it also stops the chromium its PNG export started.
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not _healthy(url):
-            assert proc.poll() is None, f"streamlit exited:\n{log.read_text(errors='replace')[-3000:]}"
-            assert time.monotonic() < deadline, f"no /_stcore/health:\n{log.read_text(errors='replace')[-3000:]}"
-            time.sleep(0.2)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
+    with serve(work, db_url) as running:
+        yield running.url
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +59,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        chromium = launch_chromium(p)
         yield chromium
         chromium.close()
 

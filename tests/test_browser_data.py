@@ -8,41 +8,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from appserver import SCREENSHOTS, AppServer, launch_chromium, serve
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from appserver import SCREENSHOTS, AppServer, launch_chromium, serve
 from indicators.importer import run_import
 from indicators.schema import DATASETS, PETITIONS
 from indicators.store import Store, make_engine
 from indicators.template import INSTRUCTIONS, sheet_name
-from ledgers import CASE_HEADER, PETITION_HEADER, case, csv_bytes, fill_template, petition, upload, xlsx_bytes
+from ledgers import (
+    CASE_HEADER,
+    FIRST,
+    PETITION_HEADER,
+    SECOND,
+    case,
+    csv_bytes,
+    fill_template,
+    petition,
+    upload,
+    xlsx_bytes,
+)
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
-
-# Q1 2025: three petitions, one closed on time; XF-9 lies in Q2, so the sidebar opens on 2025Q2.
-FIRST = xlsx_bytes(
-    {
-        "信访": [
-            PETITION_HEADER,
-            petition("XF-1", "2025-01-05"),
-            petition("XF-2", "2025-02-01", closed="2025-02-10", on_time="是"),
-            petition("XF-3", "2025-03-01"),
-            petition("XF-9", "2025-04-02"),
-        ]
-    }
-)
-SECOND = xlsx_bytes(
-    {
-        "信访": [
-            PETITION_HEADER,
-            petition("XF-1", "2025-01-05", closed="2025-01-20", on_time="否"),
-            petition("XF-4", "2025-03-10", closed="2025-03-15", on_time="是"),
-            petition("XF-5", "2025-03-20"),
-        ]
-    }
-)
 
 
 @pytest.fixture(scope="module")

@@ -23,36 +23,24 @@ from indicators.normalize import ACCEPTED_FORMS
 from indicators.schema import DATASETS, LITIGATION, PETITIONS, TRAINING
 from indicators.store import SAMPLE_LABEL
 from indicators.template import INSTRUCTIONS, sheet_name, template_bytes
-from ledgers import CASE_HEADER, PETITION_HEADER, case, csv_bytes, fill_template, petition, upload, xlsx_bytes
+from ledgers import (
+    CASE_HEADER,
+    FIRST,
+    PETITION_HEADER,
+    SECOND,
+    case,
+    csv_bytes,
+    fill_template,
+    petition,
+    upload,
+    xlsx_bytes,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA_PAGE = "pages/data.py"
 
 
-# Q1 has three petitions, one closed on time; XF-9 lies in Q2 so the sidebar opens on 2025Q2.
-FIRST = xlsx_bytes(
-    {
-        "信访": [
-            PETITION_HEADER,
-            petition("XF-1", "2025-01-05"),
-            petition("XF-2", "2025-02-01", closed="2025-02-10", on_time="是"),
-            petition("XF-3", "2025-03-01"),
-            petition("XF-9", "2025-04-02"),
-        ]
-    }
-)
-# XF-1 is closed late, XF-4 arrives closed on time, XF-5 arrives open: Q1 goes from 3 to 5 petitions.
-SECOND = xlsx_bytes(
-    {
-        "信访": [
-            PETITION_HEADER,
-            petition("XF-1", "2025-01-05", closed="2025-01-20", on_time="否"),
-            petition("XF-4", "2025-03-10", closed="2025-03-15", on_time="是"),
-            petition("XF-5", "2025-03-20"),
-        ]
-    }
-)
 Q1_BEFORE = {"信访收件": "3件", "办结率": "33.3%（1/3）", "按期办结率": "100%（1/1）"}
 Q1_AFTER = {"信访收件": "5件", "办结率": "60%（3/5）", "按期办结率": "66.7%（2/3）"}
 
