@@ -7,7 +7,7 @@ unit, bounded) and lays out the pieces every page repeats.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -18,7 +18,7 @@ from indicators import charts, export, kpis, views
 from indicators.periods import GRANULARITY_LABELS, Granularity, Period, parse_period, period_of, periods_between
 from indicators.store import Store, db_url, make_engine
 from indicators.style import HEIGHT, WIDTH, ChartContext
-from indicators.tables import trend_span
+from indicators.tables import trend_label, trend_span
 
 ALL_UNITS = "全部单位"
 DATA_PAGE = "pages/data.py"
@@ -75,6 +75,13 @@ class Selection:
 
     def context(self) -> ChartContext:
         return ChartContext(self.period.label, self.unit_label, self.as_of, self.sample)
+
+    def trend_context(self) -> ChartContext:
+        """The context of a trend chart: its title names the whole window, not only the period."""
+        return replace(self.context(), period_label=trend_label(self.period))
+
+    def year_context(self) -> ChartContext:
+        return replace(self.context(), period_label=f"{self.period.year}年")
 
     def data(self, page: str) -> dict:
         return page_data(page, db_url(), self.version, self.period.code, self.unit)
@@ -154,6 +161,11 @@ def sample_notice(selection: Selection) -> None:
         st.caption(
             ":material/info: 示例数据：据《巴南区规划和自然资源局法治政府建设2024年度报告》生成，正式使用前请在「数据管理」页撤销该批次。"
         )
+
+
+def chart(build: Callable[..., go.Figure], data: pd.DataFrame, ctx: ChartContext, title: str, key: str, *args) -> None:
+    """Build a chart from its table (`build(data, ctx, title, *args)`) and show it with its downloads."""
+    show_chart(build(data, ctx, title, *args), data, title, ctx, key)
 
 
 def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext, key: str) -> None:

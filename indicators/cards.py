@@ -51,6 +51,7 @@ class Card:
     delta_year_ago: str | None
     flagged: bool
     warning: str
+    flag_text: str = ""
 
 
 def fmt_number(value: float | int | None, unit: str = "") -> str:
@@ -64,6 +65,11 @@ def fmt_rate(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}".replace(".0%", "%")
 
 
+def rate_text(rate: float | None, numerator: int, denominator: int) -> str:
+    """A rate with its basis, as every card shows it: 100%（4/4）."""
+    return f"{fmt_rate(rate)}（{numerator}/{denominator}）"
+
+
 def _delta(now: float | int | None, before: float | int | None, spec: CardSpec) -> str | None:
     if now is None or before is None:
         return None
@@ -74,27 +80,37 @@ def _delta(now: float | int | None, before: float | int | None, spec: CardSpec) 
     return f"{diff:+,.1f}{spec.unit}".replace(".0", "") if isinstance(diff, float) else f"{diff:+,}{spec.unit}"
 
 
-def _flag(spec: CardSpec, value: float | None, goals: Targets) -> bool:
+def _flag(spec: CardSpec, value: float | None, goals: Targets) -> str:
+    """Why a card misses its target, or "" when it does not (config/targets.toml)."""
     if value is None:
-        return False
-    if spec.key == "head_appearance_rate":
-        return value < goals.head_appearance_rate
-    if spec.key == "loss_rate":
-        return value > goals.loss_rate
-    return False
+        return ""
+    if spec.key == "head_appearance_rate" and value < goals.head_appearance_rate:
+        return f"低于目标值 {fmt_rate(goals.head_appearance_rate)}"
+    if spec.key == "loss_rate" and value > goals.loss_rate:
+        return f"高于警戒值 {fmt_rate(goals.loss_rate)}"
+    return ""
+
+
+def has_records(values: dict) -> bool:
+    """Whether a period's indicators rest on any record at all (a period before the ledgers has none)."""
+    p, lit, tr = values["petitions"], values["litigation"], values["training"]
+    return any((p["total"], p["closed"], lit["cases"], lit["concluded"], lit["hearings"], tr["sessions"]))
 
 
 def build_cards(compared: dict[str, dict], goals: Targets | None = None) -> list[Card]:
     """The overview's cards from the current, previous and year-ago indicator objects."""
     goals = goals or targets()
-    now, prev, ago = compared["current"], compared["previous"], compared["year_ago"]
+    now = compared["current"]
+    # A comparison with a period that has no record at all is no comparison: the card says so.
+    prev = compared["previous"] if has_records(compared["previous"]) else None
+    ago = compared["year_ago"] if has_records(compared["year_ago"]) else None
     cards = []
     for spec in CARD_SPECS:
         value = now[spec.section][spec.key]
         basis, warning = "", ""
         if spec.numerator:
             num, den = now[spec.section][spec.numerator], now[spec.section][spec.denominator]
-            text = f"{fmt_rate(value)}（{num}/{den}）"
+            text = rate_text(value, num, den)
             basis = f"{num}/{den}"
             if den == 0:
                 warning = "本期无可计算的基数"
@@ -110,10 +126,11 @@ def build_cards(compared: dict[str, dict], goals: Targets | None = None) -> list
                 value=value,
                 text=text,
                 basis=basis,
-                delta_previous=_delta(value, prev[spec.section][spec.key], spec),
-                delta_year_ago=_delta(value, ago[spec.section][spec.key], spec),
-                flagged=_flag(spec, value, goals),
+                delta_previous=_delta(value, prev[spec.section][spec.key], spec) if prev else None,
+                delta_year_ago=_delta(value, ago[spec.section][spec.key], spec) if ago else None,
+                flagged=bool(flag := _flag(spec, value, goals)),
                 warning=warning,
+                flag_text=flag,
             )
         )
     return cards

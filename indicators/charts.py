@@ -22,6 +22,12 @@ def file_stem(title: str, ctx: ChartContext) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", raw)
 
 
+def _whole_steps(fig: go.Figure, axis: str, largest: float) -> None:
+    """Small counts get ticks at whole numbers only (plotly would step by 0.5 below about 5)."""
+    if pd.notna(largest) and largest <= 10:
+        fig.update_layout({f"{axis}axis": {"tick0": 0, "dtick": 1}})
+
+
 def _pct(values: pd.Series) -> list[str]:
     return ["" if pd.isna(v) else f"{v:.1%}".replace(".0%", "%") for v in values]
 
@@ -46,6 +52,7 @@ def share_bar(df: pd.DataFrame, ctx: ChartContext, title: str, category: str) ->
     )
     fig.update_xaxes(title_text="件数（件）", range=[0, data["件数"].max() * 1.3])
     fig.update_yaxes(title_text="")
+    _whole_steps(fig, "x", data["件数"].max())
     return finish(fig, title, "件", ctx)
 
 
@@ -67,6 +74,7 @@ def year_on_year(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
     )
     fig.update_yaxes(title_text="件数（件）", rangemode="tozero")
     fig.update_xaxes(title_text="月份")
+    _whole_steps(fig, "y", max(df[this].max(), df[last].max()))
     return finish(fig, title, "件", ctx)
 
 
@@ -93,7 +101,7 @@ def rate_lines(
             y=target,
             line={"color": ALERT, "dash": "dash"},
             annotation_text=f"目标 {target:.0%}",
-            annotation_position="bottom right",
+            annotation_position="bottom left",
         )
     fig.update_yaxes(title_text="比率（%）", tickformat=".0%", range=[0, 1.15])
     fig.update_xaxes(title_text="期间")
@@ -110,6 +118,8 @@ def counts_by_period(df: pd.DataFrame, ctx: ChartContext, title: str, columns: l
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text=f"数量（{measure}）", rangemode="tozero")
     fig.update_xaxes(title_text="期间")
+    if all(pd.api.types.is_integer_dtype(df[name]) for name in columns):
+        _whole_steps(fig, "y", df[columns].max().max())
     return finish(fig, title, measure, ctx)
 
 
@@ -128,6 +138,7 @@ def stacked_by_period(
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="期间", categoryorder="array", categoryarray=order)
     fig.update_yaxes(title_text=f"{value}（{measure}）", rangemode="tozero")
+    _whole_steps(fig, "y", df.groupby("期间")[value].sum().max())
     return finish(fig, title, measure, ctx)
 
 
@@ -147,6 +158,7 @@ def outcomes(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
         )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="件数（件）")
+    _whole_steps(fig, "x", df.groupby("案件类型")["件数"].sum().max())
     return finish(fig, title, "件", ctx)
 
 
@@ -166,6 +178,7 @@ def simple_bar(df: pd.DataFrame, ctx: ChartContext, title: str, category: str, v
     )
     fig.update_yaxes(title_text=f"{value}（{measure}）", rangemode="tozero")
     fig.update_xaxes(title_text=category)
+    _whole_steps(fig, "y", df[value].max())
     return finish(fig, title, measure, ctx)
 
 
@@ -190,19 +203,29 @@ def appearances(df: pd.DataFrame, ctx: ChartContext, title: str, target: float) 
         marker={"color": colors, "size": 9},
         line={"color": NEUTRAL},
     )
-    fig.add_hline(y=target, yref="y2", line={"color": ALERT, "dash": "dash"}, annotation_text=f"目标 {target:.0%}")
+    fig.add_hline(
+        y=target,
+        yref="y2",
+        line={"color": ALERT, "dash": "dash"},
+        annotation_text=f"目标 {target:.0%}",
+        annotation_position="bottom right",
+    )
     fig.update_layout(
         barmode="group",
-        yaxis={"title": {"text": "次数（次）"}, "rangemode": "tozero"},
+        # Bars keep to the lower part, the rate line runs above them: labels never collide.
+        yaxis={"title": {"text": "次数（次）"}, "range": [0, max(df["开庭"].max(), 1) * 1.7]},
         yaxis2={
             "title": {"text": "出庭率（%）"},
             "overlaying": "y",
             "side": "right",
             "tickformat": ".0%",
-            "range": [0, 1.2],
+            "range": [0, 1.15],
+            "dtick": 0.2,
+            "showgrid": False,
         },
     )
     fig.update_xaxes(title_text="期间")
+    _whole_steps(fig, "y", df["开庭"].max())
     return finish(fig, title, "次、%", ctx)
 
 
@@ -217,13 +240,16 @@ def timeline(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
             y=[kind] * len(part),
             name=str(kind),
             mode="markers+text",
-            text=[n if len(n) <= 14 else n[:13] + "…" for n in part["名称"]],
-            textposition="top center",
+            text=[n if len(n) <= 12 else n[:11] + "…" for n in part["名称"]],
+            # Neighbouring sessions alternate above and below their marker so their names do not overlap.
+            textposition=["top center" if j % 2 == 0 else "bottom center" for j in range(len(part))],
             marker={"size": 14, "color": PALETTE[i % len(PALETTE)]},
             customdata=part[["名称"]].to_numpy(),
             hovertemplate="%{x|%Y-%m-%d}<br>%{customdata[0]}<extra></extra>",
         )
-    fig.update_xaxes(title_text="日期", tickformat="%Y-%m-%d")
+    days = pd.to_datetime(df["日期"])
+    margin = max((days.max() - days.min()) * 0.15, pd.Timedelta(days=20))  # room for the outer labels
+    fig.update_xaxes(title_text="日期", tickformat="%Y-%m-%d", range=[days.min() - margin, days.max() + margin])
     fig.update_yaxes(title_text="活动类型")
     fig.update_layout(showlegend=False)
     return finish(fig, title, "场", ctx)

@@ -23,6 +23,12 @@ def recent_periods(period: Period) -> list[Period]:
     return [period.shift(i) for i in range(-n + 1, 1)]
 
 
+def trend_label(period: Period) -> str:
+    """The trend window in words, e.g. 2023年第1季度至2024年第4季度."""
+    window = recent_periods(period)
+    return f"{window[0].label}至{window[-1].label}"
+
+
 def trend_span(period: Period) -> tuple[Period, Period]:
     """The first and last period the pages need records for (trend window and last year's months)."""
     first = min(recent_periods(period)[0], period.year_ago())

@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from indicators import charts
-from indicators.cards import fmt_number, fmt_rate
+from indicators.cards import fmt_number, rate_text
 from indicators.config import targets
 
 sel = ui.selection()
@@ -18,21 +18,13 @@ k = data["kpis"]
 a, b, c, d = st.columns(4)
 a.metric("收案", fmt_number(k["cases"], "件"), border=True)
 b.metric("结案", fmt_number(k["concluded"], "件"), border=True)
-c.metric("败诉（被纠错）率", f"{fmt_rate(k['loss_rate'])}（{k['lost']}/{k['concluded']}）", border=True)
-d.metric(
-    "负责人出庭应诉率", f"{fmt_rate(k['head_appearance_rate'])}（{k['head_appearances']}/{k['hearings']}）", border=True
-)
+c.metric("败诉（被纠错）率", rate_text(k["loss_rate"], k["lost"], k["concluded"]), border=True)
+d.metric("负责人出庭应诉率", rate_text(k["head_appearance_rate"], k["head_appearances"], k["hearings"]), border=True)
 
-title = "复议应诉收案（按案件类型）"
-ui.show_chart(
-    charts.simple_bar(data["by_type"], ctx, title, "案件类型", "件数", "件"), data["by_type"], title, ctx, "types"
-)
-title = "本期收案的审理结果"
-ui.show_chart(charts.outcomes(data["outcomes"], ctx, title), data["outcomes"], title, ctx, "outcomes")
-title = "败诉（被纠错）率"
-ui.show_chart(charts.rate_lines(data["loss"], ctx, title, ["败诉率"]), data["loss"], title, ctx, "loss")
-title = "开庭与负责人出庭应诉"
-ui.show_chart(charts.appearances(data["appearances"], ctx, title, goal), data["appearances"], title, ctx, "appear")
+ui.chart(charts.simple_bar, data["by_type"], ctx, "复议应诉收案（按案件类型）", "types", "案件类型", "件数", "件")
+ui.chart(charts.outcomes, data["outcomes"], ctx, "本期收案的审理结果", "outcomes")
+ui.chart(charts.rate_lines, data["loss"], sel.trend_context(), "败诉（被纠错）率", "loss", ["败诉率"])
+ui.chart(charts.appearances, data["appearances"], sel.trend_context(), "开庭与负责人出庭应诉", "appear", goal)
 
 st.subheader("负责人未出庭的开庭")
 if data["missed"].empty:

@@ -25,10 +25,12 @@ for section, title in SECTION_TITLES.items():
                 delta_description=previous_label,
                 delta_color="inverse" if card.key == "loss_rate" else "normal",
                 border=True,
-                help="、".join(filter(None, [card.basis and f"分子/分母：{card.basis}"])) or None,
+                help=f"分子/分母：{card.basis}" if card.basis else None,
             )
+            if card.delta_previous is None:
+                st.caption(f"{previous_label}：无可比数据")
             st.caption(f"{year_ago_label}：{card.delta_year_ago or '无可比数据'}")
             if card.flagged:
-                st.error("未达到目标值，见 config/targets.toml", icon=":material/flag:")
+                st.error(card.flag_text, icon=":material/flag:")
             if card.warning:
                 st.warning(card.warning, icon=":material/warning:")

@@ -18,15 +18,8 @@ a.metric("活动场次", fmt_number(k["sessions"], "场"), border=True)
 b.metric("参加人次", fmt_number(k["participants"], "人次"), border=True)
 c.metric("学时", fmt_number(k["hours"], "小时"), border=True)
 
-title = "培训学法活动场次（按类型）"
-fig = charts.stacked_by_period(data["by_type"], ctx, title, "类型", "场次", "场")
-ui.show_chart(fig, data["by_type"], title, ctx, "types")
-title = "参加人次"
-fig = charts.counts_by_period(data["volume"], ctx, title, ["参加人次"], "人次")
-ui.show_chart(fig, data["volume"], title, ctx, "people")
-title = "学时"
-ui.show_chart(
-    charts.counts_by_period(data["volume"], ctx, title, ["学时"], "小时"), data["volume"], title, ctx, "hours"
-)
-title = "培训学法活动时间线"
-ui.show_chart(charts.timeline(data["timeline"], ctx, title), data["timeline"], title, ctx, "timeline")
+trend = sel.trend_context()
+ui.chart(charts.stacked_by_period, data["by_type"], trend, "培训学法活动场次（按类型）", "types", "类型", "场次", "场")
+ui.chart(charts.counts_by_period, data["volume"], trend, "参加人次", "people", ["参加人次"], "人次")
+ui.chart(charts.counts_by_period, data["volume"], trend, "学时", "hours", ["学时"], "小时")
+ui.chart(charts.timeline, data["timeline"], ctx, "培训学法活动时间线", "timeline")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import tomllib
 from collections.abc import Iterator
 from datetime import date
@@ -11,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
-from openpyxl import load_workbook
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -19,10 +17,9 @@ import ui
 from indicators import safety
 from indicators.cli import load_sample
 from indicators.importer import run_import
-from indicators.normalize import ACCEPTED_FORMS
-from indicators.schema import DATASETS, LITIGATION, PETITIONS, TRAINING
+from indicators.schema import LITIGATION, PETITIONS, TRAINING
 from indicators.store import SAMPLE_LABEL
-from indicators.template import INSTRUCTIONS, sheet_name, template_bytes
+from indicators.template import INSTRUCTIONS, template_bytes
 from ledgers import (
     CASE_HEADER,
     FIRST,
@@ -399,32 +396,6 @@ def test_sample_batch_is_labelled_in_history_and_can_be_rolled_back(app, store):
     at = app.switch_page("pages/overview.py")
     run(at)
     assert "还没有任何数据" in at.info[0].value
-
-
-def test_template_has_a_sheet_per_dataset_and_instructions_for_every_column():
-    book = load_workbook(io.BytesIO(template_bytes()))
-    assert book.sheetnames == [sheet_name(d) for d in DATASETS] + [INSTRUCTIONS]
-    for dataset in DATASETS:
-        rows = list(book[sheet_name(dataset)].iter_rows(values_only=True))
-        assert len(rows) == 2, "a header row and one example row"
-        assert list(rows[0]) == [c.name for c in dataset.columns]
-        example = dict(zip(rows[0], rows[1], strict=True))
-        assert all(example[c.name] for c in dataset.required), example
-
-    notes = list(book[INSTRUCTIONS].iter_rows(values_only=True))
-    header = ("数据集", "列名", "是否必填", "可接受的写法", "同义列名", "说明")
-    start = notes.index(header)
-    listed = {(r[0].split("（")[0], r[1]): r for r in notes[start + 1 :]}
-    expected = {(d.name, c.name) for d in DATASETS for c in d.columns}
-    assert set(listed) == expected and len(notes) - start - 1 == len(expected)
-    for dataset in DATASETS:
-        for column in dataset.columns:
-            row = listed[(dataset.name, column.name)]
-            assert row[2] == ("必填" if column.required else "选填")
-            assert row[3] == ACCEPTED_FORMS[column.kind]
-            assert row[4] == ("、".join(column.synonyms) or "—")
-    assert any("2025/1/5" in (r[3] or "") and "2025年1月5日" in (r[3] or "") for r in notes[start + 1 :])
-    assert any("√/×" in (r[3] or "") for r in notes[start + 1 :])
 
 
 def test_template_filled_in_as_documented_imports_without_problems(app, store):

@@ -1,0 +1,95 @@
+"""Overview cards: values with their basis, deltas against two earlier periods, targets and small bases."""
+
+from __future__ import annotations
+
+import copy
+
+from indicators.cards import build_cards, comparison_labels, fmt_number, has_records, rate_text
+from indicators.config import Targets, targets
+from indicators.periods import parse_period
+
+EMPTY = {
+    "petitions": {"total": 0, "by_channel": {}, "closed": 0, "closure_rate": None, "on_time": 0, "on_time_rate": None},
+    "litigation": {
+        "cases": 0,
+        "by_type": {},
+        "concluded": 0,
+        "lost": 0,
+        "loss_rate": None,
+        "hearings": 0,
+        "head_appearances": 0,
+        "head_appearance_rate": None,
+    },
+    "training": {"sessions": 0, "by_type": {}, "participants": 0, "hours": 0.0},
+}
+
+
+def indicators(petitions: int, closed: int, hearings: int, appeared: int, concluded: int, lost: int) -> dict:
+    values = copy.deepcopy(EMPTY)
+    values["petitions"].update(total=petitions, closed=closed, closure_rate=closed / petitions if petitions else None)
+    values["litigation"].update(
+        cases=concluded,
+        hearings=hearings,
+        head_appearances=appeared,
+        head_appearance_rate=appeared / hearings if hearings else None,
+        concluded=concluded,
+        lost=lost,
+        loss_rate=lost / concluded if concluded else None,
+    )
+    return values
+
+
+def card(cards, key):
+    return next(c for c in cards if c.key == key)
+
+
+def test_rates_show_their_basis_and_deltas_name_their_unit():
+    compared = {
+        "current": indicators(120, 90, 8, 7, 10, 3),
+        "previous": indicators(100, 90, 4, 4, 10, 1),
+        "year_ago": indicators(80, 40, 2, 2, 5, 0),
+    }
+    cards = build_cards(compared, Targets(head_appearance_rate=1.0, loss_rate=0.15, min_denominator=5))
+    total = card(cards, "total")
+    assert (total.text, total.delta_previous, total.delta_year_ago) == ("120件", "+20件", "+40件")
+    closure = card(cards, "closure_rate")
+    assert closure.text == "75%（90/120）" and closure.delta_previous == "-15.0个百分点"
+    head = card(cards, "head_appearance_rate")
+    assert head.text == "87.5%（7/8）" and head.flagged and head.flag_text == "低于目标值 100%"
+    loss = card(cards, "loss_rate")
+    assert loss.text == "30%（3/10）" and loss.flagged and loss.flag_text == "高于警戒值 15%"
+    assert not total.flagged and not closure.flagged
+
+
+def test_small_and_empty_bases_are_warned_about():
+    compared = {"current": indicators(3, 1, 2, 2, 0, 0), "previous": EMPTY, "year_ago": EMPTY}
+    cards = build_cards(compared, Targets(min_denominator=5))
+    assert "基数较小" in card(cards, "closure_rate").warning
+    assert "基数较小" in card(cards, "head_appearance_rate").warning
+    assert card(cards, "loss_rate").warning == "本期无可计算的基数" and card(cards, "loss_rate").text == "—（0/0）"
+
+
+def test_a_period_without_any_record_is_no_comparison():
+    assert not has_records(EMPTY)
+    compared = {"current": indicators(5, 5, 0, 0, 0, 0), "previous": EMPTY, "year_ago": indicators(1, 0, 0, 0, 0, 0)}
+    total = card(build_cards(compared), "total")
+    assert total.delta_previous is None, "before the ledgers began there is nothing to compare with"
+    assert total.delta_year_ago == "+4件"
+
+
+def test_labels_and_formats():
+    assert comparison_labels(parse_period("2025Q1")) == ("较上期（2024年第4季度）", "较去年同期（2024年第1季度）")
+    assert fmt_number(1200, "件") == "1,200件" and fmt_number(2.5, "小时") == "2.5小时"
+    assert rate_text(None, 0, 0) == "—（0/0）" and rate_text(1.0, 4, 4) == "100%（4/4）"
+
+
+def test_targets_come_from_the_config_file(tmp_path, monkeypatch):
+    config = tmp_path / "targets.toml"
+    config.write_text(
+        "[head_appearance_rate]\ntarget = 0.9\n[loss_rate]\nthreshold = 0.2\n[small_base]\nmin_denominator = 3\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("INDICATORS_TARGETS", str(config))
+    assert targets() == Targets(head_appearance_rate=0.9, loss_rate=0.2, min_denominator=3)
+    monkeypatch.delenv("INDICATORS_TARGETS")
+    assert targets() == Targets(head_appearance_rate=1.0, loss_rate=0.15, min_denominator=5)

@@ -1,0 +1,71 @@
+"""The tables behind the charts: windows, monthly comparison, outcomes and missed hearings."""
+
+from __future__ import annotations
+
+from indicators import tables
+from indicators.importer import run_import
+from indicators.kpis import load_frames
+from indicators.periods import parse_period
+from ledgers import CASE_HEADER, PETITION_HEADER, case, petition, upload, xlsx_bytes
+
+LEDGER = xlsx_bytes(
+    {
+        "信访": [
+            PETITION_HEADER,
+            petition("P1", "2025-01-05"),
+            petition("P2", "2025-01-20", category=None),
+            petition("P3", "2024-01-07"),
+        ],
+        "复议应诉": [
+            CASE_HEADER,
+            case("L1", "行政诉讼", "2025-01-02", hearing="2025-02-01", head="否"),
+            case("L2", "行政诉讼", "2025-01-03", hearing="2025-02-03"),
+            case(
+                "L3", "行政诉讼", "2025-01-04", hearing="2025-02-05", head="是", concluded="2025-03-01", outcome="撤销"
+            ),
+            case("L4", "行政复议", "2025-02-01", concluded="2025-03-01", outcome="维持"),
+        ],
+    }
+)
+
+
+def frames(store):
+    run_import(store, [upload("台账.xlsx", LEDGER)])
+    return load_frames(store, parse_period("2024").start, parse_period("2025").end)
+
+
+def test_trend_windows():
+    window = tables.recent_periods(parse_period("2025Q1"))
+    assert [p.code for p in window] == ["2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1"]
+    assert tables.trend_label(parse_period("2025")) == "2021年至2025年"
+    first, last = tables.trend_span(parse_period("2025-03"))
+    assert (first.code, last.code) == ("2024-03", "2025-03")
+
+
+def test_monthly_this_year_against_last_year(store):
+    monthly = tables.petitions_monthly(frames(store), parse_period("2025Q1"), None)
+    assert list(monthly.columns) == ["月份", "2025年", "2024年"]
+    assert monthly.iloc[0].tolist() == ["1月", 2, 1] and monthly["2025年"].sum() == 2
+
+
+def test_categories_name_missing_ones(store):
+    category = tables.petitions_by_category(frames(store), parse_period("2025Q1"), None).set_index("事项类别")
+    assert category["件数"].to_dict() == {"规划管理": 1, "未填写": 1}
+    assert category["占比"].sum() == 1
+
+
+def test_outcomes_and_missed_hearings(store):
+    data = frames(store)
+    outcomes = tables.case_outcomes(data, parse_period("2025Q1"), None)
+    got = {(r["案件类型"], r["审理结果"]): r["件数"] for r in outcomes.to_dict("records") if r["件数"]}
+    assert got == {("行政诉讼", "败诉/被纠错"): 1, ("行政诉讼", "未结"): 2, ("行政复议", "胜诉/维持"): 1}
+    missed = tables.missed_hearings(data, parse_period("2025Q1"), None)
+    assert missed["案号"].tolist() == ["L1", "L2"], "an empty 负责人是否出庭 counts as not attended"
+    assert missed["负责人是否出庭"].tolist()[0] == "否"
+
+
+def test_trend_tables_follow_kpis(store):
+    loss = tables.loss_rates(frames(store), parse_period("2025Q1"), None)
+    assert loss.iloc[-1].tolist() == ["2025年第1季度", 2, 1, 0.5]
+    appearances = tables.head_appearances(frames(store), parse_period("2025Q1"), None)
+    assert appearances.iloc[-1][["开庭", "负责人出庭"]].tolist() == [3, 1]
