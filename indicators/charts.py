@@ -22,6 +22,11 @@ def file_stem(title: str, ctx: ChartContext) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", raw)
 
 
+def _ticks(periods: pd.Series) -> list[str]:
+    """Period names on two lines (2024年 / 第1季度), so eight of them fit without slanting."""
+    return [p.replace("年", "年<br>", 1) if len(p) > 5 else p for p in periods]
+
+
 def _whole_steps(fig: go.Figure, axis: str, largest: float) -> None:
     """Small counts get ticks at whole numbers only (plotly would step by 0.5 below about 5)."""
     if pd.notna(largest) and largest <= 10:
@@ -87,7 +92,7 @@ def rate_lines(
     fig = go.Figure()
     for i, name in enumerate(rates):
         fig.add_scatter(
-            x=df["期间"],
+            x=_ticks(df["期间"]),
             y=df[name],
             name=name,
             mode="lines+markers+text",
@@ -114,7 +119,9 @@ def counts_by_period(df: pd.DataFrame, ctx: ChartContext, title: str, columns: l
         return empty_figure("各期均无数据", title, ctx)
     fig = go.Figure()
     for i, name in enumerate(columns):
-        fig.add_bar(x=df["期间"], y=df[name], name=name, text=df[name], textposition="outside", marker_color=PALETTE[i])
+        fig.add_bar(
+            x=_ticks(df["期间"]), y=df[name], name=name, text=df[name], textposition="outside", marker_color=PALETTE[i]
+        )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text=f"数量（{measure}）", rangemode="tozero")
     fig.update_xaxes(title_text="期间")
@@ -129,11 +136,15 @@ def stacked_by_period(
     """Stacked bars per period split by a category (long table: 期间, category, value)."""
     if df.empty or df[value].sum() == 0:
         return empty_figure("各期均无数据", title, ctx)
-    order = list(dict.fromkeys(df["期间"]))
+    order = _ticks(pd.Series(list(dict.fromkeys(df["期间"]))))
     fig = go.Figure()
     for i, (name, part) in enumerate(df.groupby(category, sort=False)):
         fig.add_bar(
-            x=part["期间"], y=part[value], name=str(name), text=part[value], marker_color=PALETTE[i % len(PALETTE)]
+            x=_ticks(part["期间"]),
+            y=part[value],
+            name=str(name),
+            text=part[value],
+            marker_color=PALETTE[i % len(PALETTE)],
         )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="期间", categoryorder="array", categoryarray=order)
@@ -187,13 +198,17 @@ def appearances(df: pd.DataFrame, ctx: ChartContext, title: str, target: float) 
     if df["开庭"].sum() == 0:
         return empty_figure("各期均无开庭", title, ctx)
     fig = go.Figure()
-    fig.add_bar(x=df["期间"], y=df["开庭"], name="开庭（次）", text=df["开庭"], marker_color=PALETTE[5])
+    fig.add_bar(x=_ticks(df["期间"]), y=df["开庭"], name="开庭（次）", text=df["开庭"], marker_color=PALETTE[5])
     fig.add_bar(
-        x=df["期间"], y=df["负责人出庭"], name="负责人出庭（次）", text=df["负责人出庭"], marker_color=PALETTE[0]
+        x=_ticks(df["期间"]),
+        y=df["负责人出庭"],
+        name="负责人出庭（次）",
+        text=df["负责人出庭"],
+        marker_color=PALETTE[0],
     )
     colors = [ALERT if pd.notna(r) and r < target else OK for r in df["出庭率"]]
     fig.add_scatter(
-        x=df["期间"],
+        x=_ticks(df["期间"]),
         y=df["出庭率"],
         name="出庭率",
         yaxis="y2",

@@ -21,6 +21,8 @@ OUTCOME_COLORS = {"胜诉/维持": "#2e8b57", "败诉/被纠错": "#c0392b", "�
 SOURCE = "巴南区规划和自然资源局法治政府建设台账"
 TEMPLATE_NAME = "fazhi"
 WIDTH, HEIGHT = 960, 540
+BOTTOM_MARGIN = 120
+FOOTNOTE_DROP = 96  # pixels below the plot area: under two-line ticks and the axis title, above the edge
 
 _base = pio.templates["plotly_white"]
 TEMPLATE = go.layout.Template(_base)
@@ -29,7 +31,7 @@ TEMPLATE.layout.update(
     colorway=list(PALETTE),
     title={"x": 0.01, "xanchor": "left", "font": {"size": 20}},
     legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0, "title": {"text": ""}},
-    margin={"l": 70, "r": 30, "t": 100, "b": 100},
+    margin={"l": 70, "r": 30, "t": 100, "b": BOTTOM_MARGIN},
     separators=".,",
     hoverlabel={"font": {"family": FONT_FAMILY}},
 )
@@ -66,7 +68,8 @@ def finish(fig: go.Figure, title: str, measure: str, ctx: ChartContext) -> go.Fi
         xref="paper",
         yref="paper",
         x=0,
-        y=-0.2,
+        y=0,
+        yshift=-FOOTNOTE_DROP,
         xanchor="left",
         yanchor="top",
         showarrow=False,

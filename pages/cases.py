@@ -30,6 +30,6 @@ st.subheader("负责人未出庭的开庭")
 if data["missed"].empty:
     st.success(f"{sel.period.label}所有开庭均有机关负责人出庭。", icon=":material/check_circle:")
 else:
-    st.dataframe(data["missed"], hide_index=True)
+    st.dataframe(data["missed"], hide_index=True, placeholder="")
 st.subheader("本期收案记录")
-st.dataframe(data["records"], hide_index=True)
+st.dataframe(data["records"], hide_index=True, placeholder="")

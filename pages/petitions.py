@@ -26,4 +26,4 @@ ui.chart(charts.rate_lines, data["rates"], sel.trend_context(), "办结率与按
 ui.chart(charts.share_bar, data["category"], ctx, "信访件数（按事项类别）", "category", "事项类别")
 
 st.subheader("本期信访记录")
-st.dataframe(data["records"], hide_index=True)
+st.dataframe(data["records"], hide_index=True, placeholder="")
