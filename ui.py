@@ -18,7 +18,7 @@ from indicators import charts, export, kpis, views
 from indicators.periods import GRANULARITY_LABELS, Granularity, Period, parse_period, period_of, periods_between
 from indicators.store import Store, db_url, make_engine
 from indicators.style import HEIGHT, WIDTH, ChartContext
-from indicators.tables import trend_label, trend_span
+from indicators.tables import data_span, trend_label
 
 ALL_UNITS = "全部单位"
 DATA_PAGE = "pages/data.py"
@@ -54,8 +54,7 @@ def store_facts(url: str, version: str) -> dict:
 def page_data(page: str, url: str, version: str, period_code: str, unit: str | None) -> dict:
     """Everything one page shows for a period and unit, computed once per store version."""
     period = parse_period(period_code)
-    first, last = trend_span(period)
-    frames = kpis.load_frames(get_store(url), min(first.start, period.previous().start), last.end)
+    frames = kpis.load_frames(get_store(url), *data_span(period))
     return views.BUILDERS[page](frames, period, unit)
 
 

@@ -152,13 +152,12 @@ def png_exports(runs: int) -> tuple[float, list[float], list[float]]:
     from indicators.periods import parse_period
     from indicators.store import Store, make_engine
     from indicators.style import ChartContext
-    from indicators.tables import trend_span
+    from indicators.tables import data_span
 
     period = parse_period("2024Q4")
     engine = make_engine()
     try:
-        first, last = trend_span(period)
-        frames = kpis.load_frames(Store(engine), min(first.start, period.previous().start), last.end)
+        frames = kpis.load_frames(Store(engine), *data_span(period))
     finally:
         engine.dispose()
     data = views.petitions(frames, period, None)

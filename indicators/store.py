@@ -109,10 +109,12 @@ class DatasetPlan:
     updated: pd.DataFrame
     unchanged: pd.DataFrame
     changes: pd.DataFrame
+    repeated: int = 0
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"added": len(self.added), "updated": len(self.updated), "unchanged": len(self.unchanged)}
+        unchanged = len(self.unchanged) + self.repeated
+        return {"added": len(self.added), "updated": len(self.updated), "unchanged": unchanged}
 
 
 @dataclass
@@ -280,19 +282,32 @@ class Store:
             return self._plan(conn, frames, files)
 
     def _plan(self, conn: Connection, frames: dict[str, pd.DataFrame], files: list[FileInfo]) -> Plan:
+        """Plan every dataset; rows from a file identical to one a live batch imported change nothing.
+
+        Such a repeat counts its records as unchanged and writes no version, so re-sending last
+        quarter's file by mistake can never undo what later batches changed.
+        """
         plan = Plan()
-        for dataset in DATASETS:
-            if dataset.id in frames:
-                plan.datasets[dataset.id] = self._plan_dataset(conn, dataset, frames[dataset.id])
         hashes = [f.sha256 for f in files]
         if hashes:
             query = (
                 sa.select(batch_files.c.sha256, sa.func.min(batch_files.c.batch_id))
-                .where(batch_files.c.sha256.in_(hashes))
+                .join(batches, batches.c.id == batch_files.c.batch_id)
+                .where(batch_files.c.sha256.in_(hashes), ~batches.c.rolled_back)
                 .group_by(batch_files.c.sha256)
             )
             first_batch = dict(conn.execute(query).all())
             plan.repeat_of = {f.name: first_batch[f.sha256] for f in files if f.sha256 in first_batch}
+        for dataset in DATASETS:
+            if dataset.id in frames:
+                frame = frames[dataset.id]
+                repeated = frame["_file"].isin(list(plan.repeat_of)) if "_file" in frame else None
+                if repeated is not None and repeated.any():
+                    dp = self._plan_dataset(conn, dataset, frame.loc[~repeated])
+                    dp.repeated = int(repeated.sum())
+                else:
+                    dp = self._plan_dataset(conn, dataset, frame)
+                plan.datasets[dataset.id] = dp
         return plan
 
     def import_batch(

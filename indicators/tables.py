@@ -6,6 +6,8 @@ a new DataFrame: what the chart draws is what its `.xlsx` download holds.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from .kpis import LITIGATION_TYPE, breakdown, for_unit, in_period, kpis_from_frames, series
@@ -29,10 +31,11 @@ def trend_label(period: Period) -> str:
     return f"{window[0].label}至{window[-1].label}"
 
 
-def trend_span(period: Period) -> tuple[Period, Period]:
-    """The first and last period the pages need records for (trend window and last year's months)."""
-    first = min(recent_periods(period)[0], period.year_ago())
-    return first, period
+def data_span(period: Period) -> tuple[date, date]:
+    """The dates a page needs records for: the trend window, the previous period, and the whole
+    selected year and the year before it (the monthly comparison shows all their months)."""
+    start = min(recent_periods(period)[0].start, period.previous().start, date(period.year - 1, 1, 1))
+    return start, max(period.end, date(period.year, 12, 31))
 
 
 def _trend(frames: dict[str, pd.DataFrame], period: Period, unit: str | None, columns: dict[str, str]) -> pd.DataFrame:

@@ -141,3 +141,21 @@ def test_units_and_date_range(store):
     assert (low.isoformat(), high.isoformat()) == ("2024-03-02", "2025-07-09")
     only = store.records(PETITIONS, unit="法规科")
     assert only["petition_no"].tolist() == ["XF-1"]
+
+
+def test_resending_an_old_file_never_undoes_later_changes(store):
+    run_import(store, [upload("一季度.xlsx", Q1)])
+    run_import(store, [upload("二季度.xlsx", Q2)])
+    again = run_import(store, [upload("一季度.xlsx", Q1)])
+    assert again.plan.repeat_of == {"一季度.xlsx": 1}
+    assert again.plan.datasets["litigation"].counts == {"added": 0, "updated": 0, "unchanged": 2}
+    assert _case_outcome(store, "（2025）渝0113行初1号") == "upheld", "the outcome batch 2 brought stays"
+    assert store.batches()[-1]["repeat"] is True
+
+
+def test_a_file_whose_batch_was_rolled_back_imports_again_as_new(store):
+    first = run_import(store, [upload("一季度.xlsx", Q1)])
+    store.rollback(first.batch_id)
+    again = run_import(store, [upload("一季度.xlsx", Q1)])
+    assert again.plan.repeat_of == {} and again.plan.datasets["litigation"].counts["added"] == 2
+    assert store.batches()[-1]["repeat"] is False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from indicators import tables
 from indicators.importer import run_import
 from indicators.kpis import load_frames
@@ -38,8 +40,15 @@ def test_trend_windows():
     window = tables.recent_periods(parse_period("2025Q1"))
     assert [p.code for p in window] == ["2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1"]
     assert tables.trend_label(parse_period("2025")) == "2021年至2025年"
-    first, last = tables.trend_span(parse_period("2025-03"))
-    assert (first.code, last.code) == ("2024-03", "2025-03")
+    assert tables.data_span(parse_period("2025-03")) == (date(2024, 1, 1), date(2025, 12, 31))
+    assert tables.data_span(parse_period("2025Q1")) == (date(2023, 4, 1), date(2025, 12, 31))
+
+
+def test_monthly_comparison_counts_whole_months_whatever_the_period(store):
+    run_import(store, [upload("台账.xlsx", LEDGER)])
+    period = parse_period("2025-06")
+    monthly = tables.petitions_monthly(load_frames(store, *tables.data_span(period)), period, None)
+    assert monthly.iloc[0].tolist() == ["1月", 2, 1], "months outside the selected one are counted in full"
 
 
 def test_monthly_this_year_against_last_year(store):
