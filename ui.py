@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from indicators import charts, export, kpis, views
+from indicators.config import targets_stamp
 from indicators.periods import GRANULARITY_LABELS, Granularity, Period, parse_period, period_of, periods_between
 from indicators.store import Store, db_url, make_engine
 from indicators.style import HEIGHT, WIDTH, ChartContext
@@ -51,8 +52,8 @@ def store_facts(url: str, version: str) -> dict:
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def page_data(page: str, url: str, version: str, period_code: str, unit: str | None) -> dict:
-    """Everything one page shows for a period and unit, computed once per store version."""
+def page_data(page: str, url: str, version: str, period_code: str, unit: str | None, goals: str) -> dict:
+    """Everything one page shows for a period and unit, computed once per store version and targets file."""
     period = parse_period(period_code)
     frames = kpis.load_frames(get_store(url), *data_span(period))
     return views.BUILDERS[page](frames, period, unit)
@@ -83,7 +84,7 @@ class Selection:
         return replace(self.context(), period_label=f"{self.period.year}年")
 
     def data(self, page: str) -> dict:
-        return page_data(page, db_url(), self.version, self.period.code, self.unit)
+        return page_data(page, db_url(), self.version, self.period.code, self.unit, targets_stamp())
 
 
 def sidebar() -> Selection | None:

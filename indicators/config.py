@@ -19,7 +19,7 @@ class Targets:
 
 
 @lru_cache(maxsize=4)
-def _load(path: str) -> Targets:
+def _load(path: str, mtime: float) -> Targets:
     with open(path, "rb") as f:
         data = tomllib.load(f)
     return Targets(
@@ -29,6 +29,17 @@ def _load(path: str) -> Targets:
     )
 
 
+def targets_path() -> str:
+    return os.environ.get("INDICATORS_TARGETS") or str(DEFAULT_TARGETS)
+
+
+def targets_stamp() -> str:
+    """Changes when the targets file is edited: part of the key of anything that shows a flag."""
+    path = targets_path()
+    return f"{path}@{os.stat(path).st_mtime_ns}"
+
+
 def targets() -> Targets:
-    """The targets in force: the file named by INDICATORS_TARGETS, else config/targets.toml."""
-    return _load(os.environ.get("INDICATORS_TARGETS") or str(DEFAULT_TARGETS))
+    """The targets in force: the file named by INDICATORS_TARGETS, else config/targets.toml, as it is now."""
+    path = targets_path()
+    return _load(path, os.stat(path).st_mtime)

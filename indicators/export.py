@@ -22,6 +22,7 @@ from .style import HEIGHT, WIDTH
 
 PNG_SCALE = 2
 PNG_TABS = 2
+PNG_TIMEOUT_SECONDS = 60  # a hung browser must not hold a user's session forever
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _server_lock = threading.Lock()
 _renderer: tuple[asyncio.AbstractEventLoop, object] | None = None
@@ -97,7 +98,8 @@ def figure_png(fig: go.Figure, scale: int = PNG_SCALE, width: int = WIDTH, heigh
     assert _renderer is not None
     loop, browser = _renderer
     opts = {"format": "png", "scale": scale, "width": width, "height": height}
-    return asyncio.run_coroutine_threadsafe(browser.calc_fig(fig, opts=opts), loop).result()  # type: ignore[attr-defined]
+    future = asyncio.run_coroutine_threadsafe(browser.calc_fig(fig, opts=opts), loop)
+    return future.result(timeout=PNG_TIMEOUT_SECONDS)  # type: ignore[attr-defined]
 
 
 def neutralise(value: object) -> object:

@@ -110,6 +110,8 @@ def parse_period(code: str) -> Period:
         match = pattern.match(text)
         if match:
             year = int(match.group(1))
+            if not 1900 <= year <= 2999:
+                break
             index = int(match.group(2)) if granularity is not Granularity.YEAR else 1
             if granularity is Granularity.MONTH and not 1 <= index <= 12:
                 break

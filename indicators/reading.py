@@ -158,7 +158,10 @@ def _read_workbook(data: bytes) -> dict[str, pd.DataFrame]:
         raise Rejected(_TIMED_OUT)
     if not raw:
         raise Rejected(_TOO_BIG)
-    kind, value = pickle.loads(raw)
+    try:
+        kind, value = pickle.loads(raw)
+    except (pickle.UnpicklingError, EOFError, ValueError):  # the child died while writing its answer
+        raise Rejected(_TOO_BIG) from None
     if kind == "rejected":
         raise Rejected(value)
     return value
@@ -172,7 +175,16 @@ def _parse_workbook(data: bytes) -> dict[str, pd.DataFrame]:
     """
     check_extent(_calamine(lambda: _sheet_extents(data)))
     return _calamine(
-        lambda: pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine", dtype=object)
+        # keep_default_na=False: a cell reading "NA", "NULL" or "None" is text, as it is in a CSV.
+        lambda: pd.read_excel(
+            io.BytesIO(data),
+            sheet_name=None,
+            header=None,
+            engine="calamine",
+            dtype=object,
+            keep_default_na=False,
+            na_values=[""],
+        )
     )
 
 
@@ -191,7 +203,7 @@ def _calamine(parse: Callable[[], T]) -> T:
     """Run a calamine parse; its errors, a Rust panic included, become a refusal."""
     try:
         return parse()
-    except Rejected:
+    except (Rejected, MemoryError):
         raise
     except Exception as exc:  # calamine raises its own error types for every broken workbook
         raise _unreadable(exc) from None
@@ -299,11 +311,17 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         )
     rows: list[list[str]] = []
     width = 0
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        rows.append(row)
-        width = max(width, len(row))
-        if width > MAX_COLUMNS or len(rows) * width > MAX_CELLS:
-            check_extent([("", len(rows), width)])
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(row)
+            width = max(width, len(row))
+            if width > MAX_COLUMNS or len(rows) * width > MAX_CELLS:
+                check_extent([("", len(rows), width)])
+    except csv.Error:
+        raise Rejected(
+            f"CSV 文件第 {len(rows) + 1} 行附近的引号不成对（一个单元格超过了长度上限），无法读取。"
+            "请在 Excel/WPS 中打开检查后另存为 .xlsx 或“CSV UTF-8”再上传。"
+        ) from None
     # blank lines and short rows: pandas no longer pads them
     return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
 

@@ -30,19 +30,22 @@ class Validated:
         return not self.problems
 
 
+def _cell_key(value: object) -> tuple[type, object] | None:
+    """A cell as a cache key: None when blank, else keyed by type too (1, 1.0 and True are equal in Python)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return type(value), value
+
+
 def _parse_series(raw: pd.Series, kind: Kind) -> tuple[pd.Series, pd.Series]:
     """Parse a column through its kind's parser, once per distinct value: (values, errors)."""
     parser = PARSERS[kind]
-    uniques = pd.unique(raw.to_numpy(dtype=object))
-    parsed: dict[object, Parsed] = {}
-    nan_result = parser(None)
-    for value in uniques:
-        if value is None or (isinstance(value, float) and value != value):
-            continue
-        parsed[value] = parser(value)
-    results = raw.map(lambda v: parsed.get(v, nan_result) if v is not None else nan_result)
-    values = results.map(lambda p: p.value)
-    errors = results.map(lambda p: p.error)
+    keys = [_cell_key(v) for v in raw.to_numpy(dtype=object)]
+    parsed: dict[tuple[type, object], Parsed] = {key: parser(key[1]) for key in set(keys) if key is not None}
+    blank = parser(None)
+    results = [parsed[key] if key is not None else blank for key in keys]
+    values = pd.Series([r.value for r in results], index=raw.index, dtype=object)
+    errors = pd.Series([r.error for r in results], index=raw.index, dtype=object)
     return values, errors
 
 

@@ -155,7 +155,12 @@ with history_tab:
             st.dataframe(store.rollback_preview(chosen), hide_index=True)
             left, right = st.columns([1, 3])
             if left.button("确认撤销", type="primary", key="do_rollback"):
-                store.rollback(chosen)
+                try:
+                    store.rollback(chosen)
+                except (LookupError, ValueError) as exc:  # e.g. rolled back meanwhile from another window
+                    state.pop("confirm_rollback", None)
+                    st.error(str(exc).strip("'\""), icon=":material/error:")
+                    st.stop()
                 state.pop("confirm_rollback", None)
                 state["flash"] = f"已撤销批次 {chosen}，各页面已显示撤销后的数据。"
                 st.rerun()

@@ -42,7 +42,7 @@ def test_previous_period_and_same_period_last_year(code, previous, year_ago):
     assert period.year_ago().code == year_ago
 
 
-@pytest.mark.parametrize("bad", ["2025Q5", "2025-13", "25Q1", "2025H3", "去年", ""])
+@pytest.mark.parametrize("bad", ["2025Q5", "2025-13", "25Q1", "2025H3", "去年", "", "0000", "0000Q1"])
 def test_bad_period_codes_say_what_is_expected(bad):
     with pytest.raises(ValueError, match="2025Q1"):
         parse_period(bad)

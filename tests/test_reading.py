@@ -424,3 +424,16 @@ def test_two_columns_with_the_same_canonical_name_are_an_error_naming_it():
     result = read_uploads([Upload("两列单位.xlsx", data)])
     messages = [p.message for p in result.problems]
     assert any("都名为“单位”" in m for m in messages), messages
+
+
+def test_text_that_pandas_would_call_missing_stays_text_in_workbooks():
+    rows = [["信访编号", "收件日期", "来源渠道", "事项类别"], ["NA", "2025-01-05", "民呼我为", "NULL"]]
+    result = read_uploads([Upload("na.xlsx", xlsx_bytes({"信访": rows}))])
+    table = result.tables[0].rows
+    assert table["petition_no"].tolist() == ["NA"] and table["category"].tolist() == ["NULL"]
+
+
+def test_a_csv_with_an_unbalanced_quote_is_refused_in_chinese():
+    data = ('信访编号,收件日期,来源渠道\nXF-1,2025-01-05,"民呼我为' + "x" * 200_000 + "\n").encode("utf-8")
+    result = read_uploads([Upload("引号.csv", data)])
+    assert not result.tables and "引号不成对" in result.problems[0].message

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from indicators.importer import run_import
 from indicators.reading import read_uploads
 from indicators.report import problems_frame, problems_text
-from indicators.schema import DATASETS, LITIGATION, PETITIONS, TRAINING
-from indicators.validation import Validated, validate
+from indicators.schema import DATASETS, LITIGATION, PETITIONS, TRAINING, Kind
+from indicators.validation import Validated, _parse_series, validate
 from ledgers import CASE_HEADER, PETITION_HEADER, SESSION_HEADER, case, csv_bytes, petition, upload, xlsx_bytes
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -348,3 +349,9 @@ def test_a_bad_batch_after_a_good_one_leaves_the_store_as_it_was(store):
     assert len(store.batches()) == 1
     for dataset in DATASETS:
         assert store.records(dataset).equals(before[dataset.id]), dataset.id
+
+
+def test_equal_python_values_of_different_types_are_parsed_apart():
+    values, errors = _parse_series(pd.Series([True, 1, 1.0, "1"], dtype=object), Kind.COUNT)
+    assert errors.tolist()[0] is not None, "a TRUE cell is no count"
+    assert values.tolist()[1:] == [1, 1, 1] and errors.tolist()[1:] == [None, None, None]
