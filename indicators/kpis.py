@@ -11,7 +11,7 @@ import pandas as pd
 
 from .normalize import PENDING
 from .periods import Period
-from .schema import LITIGATION, PETITIONS, TRAINING, UNIT_FIELD
+from .schema import LITIGATION, OUTCOME_CLASS_FIELD, PETITIONS, TRAINING, UNIT_FIELD
 from .store import Store
 
 LOST = "lost"
@@ -60,9 +60,9 @@ def petition_kpis(frame: pd.DataFrame, period: Period) -> dict:
 def litigation_kpis(frame: pd.DataFrame, period: Period) -> dict:
     """Cases filed, concluded and lost in the period; hearings and the head's appearances."""
     filed = frame.loc[in_period(frame, "filed_on", period)]
-    concluded = frame.loc[in_period(frame, "concluded_on", period) & (frame["outcome_class"] != PENDING)]
+    concluded = frame.loc[in_period(frame, "concluded_on", period) & (frame[OUTCOME_CLASS_FIELD] != PENDING)]
     hearings = frame.loc[in_period(frame, "hearing_on", period) & (frame["case_type"] == LITIGATION_TYPE)]
-    lost = int((concluded["outcome_class"] == LOST).sum())
+    lost = int((concluded[OUTCOME_CLASS_FIELD] == LOST).sum())
     appearances = int(hearings["head_appeared"].fillna(False).astype(bool).sum())
     return {
         "cases": len(filed),
@@ -96,7 +96,7 @@ KPI_FIELDS = {
         "hearing_on",
         "head_appeared",
         "concluded_on",
-        "outcome_class",
+        OUTCOME_CLASS_FIELD,
         UNIT_FIELD,
     ],
     TRAINING.id: ["held_on", "session_type", "participants", "hours", UNIT_FIELD],

@@ -16,7 +16,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .schema import LITIGATION, PETITIONS, TRAINING, Dataset
+from .schema import LITIGATION, PETITIONS, TRAINING, UNIT_FIELD, Dataset
 
 BUREAU = "重庆市巴南区规划和自然资源局"
 YEAR = 2024
@@ -54,7 +54,7 @@ CASES = (
 
 def _write(path: Path, dataset: Dataset, title: str, rows: list[dict]) -> None:
     """A ledger as staff keep it: a merged title row, a 序号 column, a header and a totals row."""
-    headers = ["序号", *(c.name for c in dataset.columns if c.field != "unit"), "备注"]
+    headers = ["序号", *(c.name for c in dataset.columns if c.field != UNIT_FIELD), "备注"]
     book = Workbook()
     sheet = book.active
     sheet.title = f"{dataset.name}台账"
@@ -64,7 +64,7 @@ def _write(path: Path, dataset: Dataset, title: str, rows: list[dict]) -> None:
     sheet["A1"].alignment = Alignment(horizontal="center")
     sheet.append(headers)
     for i, row in enumerate(rows, 1):
-        sheet.append([i, *(row.get(c.field) for c in dataset.columns if c.field != "unit"), row.get("note", "")])
+        sheet.append([i, *(row.get(c.field) for c in dataset.columns if c.field != UNIT_FIELD), row.get("note", "")])
     sheet.append(["合计", f"{len(rows)}{dataset.row_label}"])
     for cells in sheet.iter_rows(min_row=3):
         for cell in cells:

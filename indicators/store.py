@@ -22,7 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .schema import DATASETS, OUTCOME_CLASS_FIELD, UNIT_FIELD, Dataset, Kind
+from .schema import DATASETS, LITIGATION, OUTCOME_CLASS_FIELD, UNIT_FIELD, Dataset, Kind
 from .validation import key_series, typed
 
 DB_URL_ENV = "INDICATORS_DB_URL"
@@ -73,7 +73,7 @@ def _version_table(dataset: Dataset) -> sa.Table:
         sa.Column("is_current", sa.Boolean, nullable=False),
     ]
     columns += [sa.Column(c.field, _SQL_TYPES.get(c.kind, sa.Text)) for c in dataset.columns]
-    if dataset.id == "litigation":
+    if dataset is LITIGATION:
         columns.append(sa.Column(OUTCOME_CLASS_FIELD, sa.String(20)))
     table = sa.Table(f"{dataset.id}_versions", metadata, *columns)
     sa.Index(f"ix_{dataset.id}_current", table.c.is_current, table.c[dataset.date_fields[0]])
@@ -85,7 +85,7 @@ VERSIONS: dict[str, sa.Table] = {d.id: _version_table(d) for d in DATASETS}
 
 def stored_fields(dataset: Dataset) -> list[str]:
     """The record fields stored per version: schema fields plus derived ones."""
-    extra = [OUTCOME_CLASS_FIELD] if dataset.id == "litigation" else []
+    extra = [OUTCOME_CLASS_FIELD] if dataset is LITIGATION else []
     return dataset.fields + extra
 
 

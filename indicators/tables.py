@@ -13,7 +13,7 @@ import pandas as pd
 from .kpis import LITIGATION_TYPE, breakdown, for_unit, in_period, kpis_from_frames, series
 from .normalize import OUTCOME_LABELS, PENDING
 from .periods import Granularity, Period
-from .schema import LITIGATION, PETITIONS, TRAINING, Dataset
+from .schema import LITIGATION, OUTCOME_CLASS_FIELD, PETITIONS, TRAINING, UNIT_FIELD, Dataset
 
 TREND_LENGTH = {Granularity.YEAR: 5, Granularity.HALF: 6, Granularity.QUARTER: 8, Granularity.MONTH: 12}
 OUTCOME_ORDER = ("upheld", "lost", "withdrawn", PENDING)
@@ -97,7 +97,7 @@ def case_outcomes(frames: dict[str, pd.DataFrame], period: Period, unit: str | N
     """Cases received in the period by type and their outcome today (胜诉/维持, 败诉, 撤诉, 未结)."""
     rows = for_unit(frames[LITIGATION.id], unit)
     rows = rows.loc[in_period(rows, "filed_on", period)]
-    grid = rows.groupby(["case_type", "outcome_class"]).size()
+    grid = rows.groupby(["case_type", OUTCOME_CLASS_FIELD]).size()
     out = [
         {"案件类型": t, "审理结果": OUTCOME_LABELS[c], "件数": int(grid.get((t, c), 0))}
         for t in ("行政复议", LITIGATION_TYPE)
@@ -135,7 +135,7 @@ def missed_hearings(frames: dict[str, pd.DataFrame], period: Period, unit: str |
     rows = for_unit(frames[LITIGATION.id], unit)
     mask = in_period(rows, "hearing_on", period) & (rows["case_type"] == LITIGATION_TYPE)
     missed = rows.loc[mask & ~rows["head_appeared"].fillna(False).astype(bool)]
-    out = chinese(missed, LITIGATION, ["case_no", "case_type", "hearing_on", "head_appeared", "unit"])
+    out = chinese(missed, LITIGATION, ["case_no", "case_type", "hearing_on", "head_appeared", UNIT_FIELD])
     return out.sort_values("开庭日期").reset_index(drop=True)
 
 

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from .normalize import ACCEPTED_FORMS
-from .schema import DATASETS, Dataset, default_unit
+from .schema import DATASETS, UNIT_FIELD, Dataset, default_unit
 
 INSTRUCTIONS = "填表说明"
 _REQUIRED_FILL = PatternFill("solid", fgColor="FDE9D9")
@@ -33,7 +33,7 @@ def _instruction_rows() -> list[list[str]]:
                     "必填" if column.required else "选填",
                     ACCEPTED_FORMS[column.kind],
                     "、".join(column.synonyms) or "—",
-                    column.note or (f"留空即“{default_unit()}”" if column.field == "unit" else ""),
+                    column.note or (f"留空即“{default_unit()}”" if column.field == UNIT_FIELD else ""),
                 ]
             )
     return rows

@@ -13,7 +13,7 @@ import pandas as pd
 from .normalize import PARSERS, Parsed, outcome_class
 from .reading import ReadResult, SheetTable
 from .report import Problem, shown_value
-from .schema import DATASETS, OUTCOME_CLASS_FIELD, UNIT_FIELD, Dataset, Kind, default_unit
+from .schema import DATASETS, LITIGATION, OUTCOME_CLASS_FIELD, UNIT_FIELD, Dataset, Kind, default_unit
 
 SOURCE_COLUMNS = ("_file", "_sheet", "_row")
 
@@ -81,7 +81,7 @@ def validate_table(table: SheetTable) -> tuple[pd.DataFrame, list[Problem]]:
             problems.append(Problem(table.file, errors[row], table.sheet, int(row), column.name, shown_value(raw[row])))
         out[column.field] = typed(values.where(~bad, None), column.kind)
     out[UNIT_FIELD] = out[UNIT_FIELD].fillna(default_unit())
-    if dataset.id == "litigation":
+    if dataset is LITIGATION:
         out[OUTCOME_CLASS_FIELD] = out["outcome"].map(outcome_class)
     for name, value in zip(SOURCE_COLUMNS, (table.file, table.sheet), strict=False):
         out[name] = value
