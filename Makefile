@@ -21,12 +21,14 @@ test: deps postgres
 
 deps: system-deps $(VENV)/.deps
 
-# Debian's chromium (kaleido's PNG export, Playwright's browser tests) and the CJK fonts charts are drawn in.
+# Debian's chromium (kaleido's PNG export, Playwright's browser tests), the CJK fonts charts are drawn in,
+# and DejaVu (a font without CJK glyphs: the control of the test that PNGs never show boxes).
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" \
+		|| [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
-			chromium fonts-noto-cjk fontconfig; \
+			chromium fonts-noto-cjk fonts-dejavu-core fontconfig; \
 	fi
 
 $(VENV)/.deps: requirements.txt requirements-dev.txt

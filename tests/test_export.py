@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import pytest
 from openpyxl import load_workbook
 from PIL import Image, ImageChops
 
@@ -193,8 +192,7 @@ TOFU_SCRIPT = textwrap.dedent(
 def test_without_a_cjk_font_the_same_check_sees_boxes(tmp_path):
     """The control: chromium with a fontconfig that only knows DejaVu draws both titles as equal boxes."""
     dejavu = Path("/usr/share/fonts/truetype/dejavu")
-    if not dejavu.is_dir():
-        pytest.skip("DejaVu fonts (Debian's fonts-dejavu-core) are not installed")
+    assert dejavu.is_dir(), "make installs Debian's fonts-dejavu-core for this control"
     conf = tmp_path / "fonts.conf"
     conf.write_text(
         '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
