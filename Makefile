@@ -52,5 +52,6 @@ format:
 sample: deps
 	$(PY) -m indicators.sample data/sample
 
+# Figures beside their baselines and targets: import and kpis (add --postgres for PostgreSQL), then pages.
 bench: deps
-	$(PY) bench/run.py
+	$(PY) bench/run.py; a=$$?; $(PY) bench/pages.py; b=$$?; exit $$(( a || b ))
