@@ -40,6 +40,7 @@ import pandas as pd  # noqa: E402
 from appserver import launch_chromium, serve  # noqa: E402
 from indicators.schema import PETITIONS, default_unit  # noqa: E402
 from indicators.validation import typed  # noqa: E402
+from report_table import RESULTS, print_aligned  # noqa: E402
 
 SEED = 20240101
 PAGE_TARGET_MS = 300.0
@@ -229,16 +230,10 @@ class Row:
 
 
 def print_table(rows: list[Row]) -> None:
-    head = ("Measure", "Value", "Target", "Result")
-    cells = [head] + [(r.measure, r.value, r.target, {None: "", True: "PASS", False: "FAIL"}[r.passed]) for r in rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
-    rule = "  ".join("-" * w for w in widths)
-    print(rule)
-    for i, line in enumerate(cells):
-        print("  ".join(text.ljust(w) for text, w in zip(line, widths, strict=True)).rstrip())
-        if i == 0:
-            print(rule)
-    print(rule)
+    """The rows as an aligned plain-text table."""
+    print_aligned(
+        ("Measure", "Value", "Target", "Result"), [(r.measure, r.value, r.target, RESULTS[r.passed]) for r in rows]
+    )
 
 
 def load_note() -> str:

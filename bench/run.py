@@ -41,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
+from report_table import RESULTS, print_aligned  # noqa: E402  (beside this script)
+
 PG_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 GENERATOR_VERSION = 1
 SEED = 20240101
@@ -391,18 +393,7 @@ class Row:
 def print_table(rows: list[Row]) -> None:
     """The rows as an aligned plain-text table."""
     head = ("Measure", "Value", "Baseline", "Ratio / Δ", "Target", "Result")
-    cells = [head] + [
-        (r.measure, r.value, r.baseline, r.compared, r.target, {None: "", True: "PASS", False: "FAIL"}[r.passed])
-        for r in rows
-    ]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
-    rule = "  ".join("-" * w for w in widths)
-    print(rule)
-    for i, line in enumerate(cells):
-        print("  ".join(text.ljust(w) for text, w in zip(line, widths, strict=True)).rstrip())
-        if i == 0:
-            print(rule)
-    print(rule)
+    print_aligned(head, [(r.measure, r.value, r.baseline, r.compared, r.target, RESULTS[r.passed]) for r in rows])
 
 
 def paired(runs: list[Timing], bases: list[Timing], combine: Callable[[float, float], float]) -> tuple[float, float]:

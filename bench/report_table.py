@@ -1,0 +1,18 @@
+"""The aligned plain-text table both benchmarks print: figures beside baselines, targets and results."""
+
+from __future__ import annotations
+
+RESULTS = {None: "", True: "PASS", False: "FAIL"}
+
+
+def print_aligned(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Print rows under a head, each column padded to its widest cell, with rules around the head."""
+    cells = [head, *rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    rule = "  ".join("-" * w for w in widths)
+    print(rule)
+    for i, line in enumerate(cells):
+        print("  ".join(text.ljust(w) for text, w in zip(line, widths, strict=True)).rstrip())
+        if i == 0:
+            print(rule)
+    print(rule)
