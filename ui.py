@@ -144,6 +144,14 @@ def selection() -> Selection:
     return chosen
 
 
+def open_page(title: str, page: str) -> tuple[Selection, dict]:
+    """The top of an indicator page: its title with the period, the sample notice, and its data."""
+    sel = selection()
+    st.title(f"{title} · {sel.period.label}")
+    sample_notice(sel)
+    return sel, sel.data(page)
+
+
 def require_selection(selection: Selection | None) -> Selection:
     """Stop the page with directions to the data page when there is nothing to show."""
     if selection is None:

@@ -7,12 +7,9 @@ from indicators import charts
 from indicators.cards import fmt_number, rate_text
 from indicators.config import targets
 
-sel = ui.selection()
+sel, data = ui.open_page("复议应诉", "cases")
 ctx = sel.context()
 goal = targets().head_appearance_rate
-st.title(f"复议应诉 · {sel.period.label}")
-ui.sample_notice(sel)
-data = sel.data("cases")
 k = data["kpis"]
 
 a, b, c, d = st.columns(4)

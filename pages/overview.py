@@ -5,12 +5,8 @@ import streamlit as st
 import ui
 from indicators.cards import SECTION_TITLES, comparison_labels
 
-sel = ui.selection()
-st.title(f"法治政府建设指标总览 · {sel.period.label}")
+sel, data = ui.open_page("法治政府建设指标总览", "overview")
 st.caption(f"{sel.unit_label}；卡片中的变化依次为较上期与较去年同期。")
-ui.sample_notice(sel)
-
-data = sel.data("overview")
 previous_label, year_ago_label = comparison_labels(sel.period)
 for section, title in SECTION_TITLES.items():
     st.subheader(title)

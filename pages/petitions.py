@@ -6,11 +6,8 @@ import ui
 from indicators import charts
 from indicators.cards import fmt_number, rate_text
 
-sel = ui.selection()
+sel, data = ui.open_page("信访", "petitions")
 ctx = sel.context()
-st.title(f"信访 · {sel.period.label}")
-ui.sample_notice(sel)
-data = sel.data("petitions")
 k = data["kpis"]
 
 a, b, c = st.columns(3)

@@ -6,11 +6,8 @@ import ui
 from indicators import charts
 from indicators.cards import fmt_number
 
-sel = ui.selection()
+sel, data = ui.open_page("培训学法", "sessions")
 ctx = sel.context()
-st.title(f"培训学法 · {sel.period.label}")
-ui.sample_notice(sel)
-data = sel.data("sessions")
 k = data["kpis"]
 
 a, b, c = st.columns(3)
