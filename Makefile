@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test deps system-deps postgres lint format bench sample
+.PHONY: run test deps system-deps postgres lint format bench sample docs
 
 run: deps
 	$(PY) -m indicators sample
@@ -17,7 +17,7 @@ test: deps postgres
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
-	INDICATORS_TEST_DB_URL=$(PG_TEST_URL) $(PY) -m pytest -m "not browser"
+	INDICATORS_TEST_DB_URL=$(PG_TEST_URL) $(PY) -m pytest -m "store and not browser"
 
 deps: system-deps $(VENV)/.deps
 
@@ -50,7 +50,11 @@ format:
 	$(PY) -m ruff format .
 
 sample: deps
-	$(PY) -m indicators.sample data/sample
+	$(PY) -m indicators.output.sample data/sample
+
+# docs/data-format.md and docs/indicators.md are generated from the declarations in indicators/.
+docs: deps
+	$(PY) -m indicators.output.docs docs/
 
 # Figures beside their baselines and targets: import and kpis (add --postgres for PostgreSQL), then pages.
 bench: deps

@@ -14,12 +14,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators import charts, export, kpis, views
 from indicators.config import targets_stamp
-from indicators.periods import GRANULARITY_LABELS, Granularity, Period, parse_period, period_of, periods_between
+from indicators.metrics import load, views
+from indicators.metrics.periods import GRANULARITY_LABELS, Granularity, Period, parse_period, period_of, periods_between
+from indicators.metrics.tables import data_span, trend_label
+from indicators.output import charts, escape, export
+from indicators.output.style import HEIGHT, WIDTH, ChartContext
 from indicators.store import Store, db_url, make_engine
-from indicators.style import HEIGHT, WIDTH, ChartContext
-from indicators.tables import data_span, trend_label
 
 ALL_UNITS = "全部单位"
 DATA_PAGE = "pages/data.py"
@@ -32,6 +33,15 @@ METRIC_CSS = (
     "<style>[data-testid='stMetric'] {container-type: inline-size;} "
     "[data-testid='stMetricValue'] {font-size: min(2.25rem, 9cqi);}</style>"
 )
+
+
+def md(template: str, *values: object) -> str:
+    """Markdown from our template with every value (a file name, a unit, a label) escaped to literal text.
+
+    The one place ledger or user text enters Markdown: `st.caption(md("文件：{}", name))`, never an
+    f-string. tests/test_ui.py checks that pages pass no f-string to a Markdown element.
+    """
+    return template.format(*(escape.markdown(v) for v in values))
 
 
 @st.cache_resource(show_spinner=False)
@@ -55,7 +65,7 @@ def store_facts(url: str, version: str) -> dict:
 def page_data(page: str, url: str, version: str, period_code: str, unit: str | None, goals: str) -> dict:
     """Everything one page shows for a period and unit, computed once per store version and targets file."""
     period = parse_period(period_code)
-    frames = kpis.load_frames(get_store(url), *data_span(period))
+    frames = load.load_frames(get_store(url), *data_span(period))
     return views.BUILDERS[page](frames, period, unit)
 
 
@@ -147,7 +157,7 @@ def selection() -> Selection:
 def open_page(title: str, page: str) -> tuple[Selection, dict]:
     """The top of an indicator page: its title with the period, the sample notice, and its data."""
     sel = selection()
-    st.title(f"{title} · {sel.period.label}")
+    st.title(md("{} · {}", title, sel.period.label))
     sample_notice(sel)
     return sel, sel.data(page)
 

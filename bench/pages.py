@@ -38,8 +38,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from appserver import launch_chromium, serve  # noqa: E402
+from indicators.ingest.validation import typed  # noqa: E402
 from indicators.schema import PETITIONS, default_unit  # noqa: E402
-from indicators.validation import typed  # noqa: E402
 from report_table import RESULTS, print_aligned  # noqa: E402
 
 SEED = 20240101
@@ -92,6 +92,7 @@ def fill_store(db_url: str, rows: int) -> None:
     """The sample ledgers (one batch), then the generated petitions (another batch)."""
     from indicators.cli import load_sample
     from indicators.store import Store, make_engine
+    from indicators.store.plan import Batch, with_keys
 
     engine = make_engine(db_url)
     try:
@@ -99,7 +100,8 @@ def fill_store(db_url: str, rows: int) -> None:
         outcome = load_sample(store)
         if outcome is None or not outcome.ok:
             raise SystemExit("the store is not empty or the sample did not load")
-        store.import_batch({PETITIONS.id: petition_frame(rows)}, files=[], label="bench", user="bench")
+        frame = with_keys(petition_frame(rows).assign(_fileno=0), PETITIONS)
+        store.import_batch(Batch([], {PETITIONS.id: frame}), label="bench", user="bench")
     finally:
         engine.dispose()
 
@@ -149,16 +151,17 @@ def page_reruns(runs: int) -> dict[str, tuple[float, list[float]]]:
 def png_exports(runs: int) -> tuple[float, list[float], list[float]]:
     """Seconds per export of the 信访 monthly chart: the first (starts chromium), warm ones after a pause, and
     warm ones back to back (each waits for the previous tab reload)."""
-    from indicators import charts, export, kpis, views
-    from indicators.periods import parse_period
+    from indicators.metrics import load, views
+    from indicators.metrics.periods import parse_period
+    from indicators.metrics.tables import data_span
+    from indicators.output import charts, export
+    from indicators.output.style import ChartContext
     from indicators.store import Store, make_engine
-    from indicators.style import ChartContext
-    from indicators.tables import data_span
 
     period = parse_period("2024Q4")
     engine = make_engine()
     try:
-        frames = kpis.load_frames(Store(engine), *data_span(period))
+        frames = load.load_frames(Store(engine), *data_span(period))
     finally:
         engine.dispose()
     data = views.petitions(frames, period, None)

@@ -282,20 +282,23 @@ def import_stages(path: Path, db_url: str) -> Stages:
     """Time read_uploads, validate and Store.import_batch on one file against a fresh database."""
     import pandas as pd
 
-    from indicators.periods import parse_period
-    from indicators.reading import Upload, read_uploads
-    from indicators.store import Store, file_info, make_engine
-    from indicators.validation import validate
+    from indicators.ingest.reading import Upload, read_uploads
+    from indicators.ingest.validation import validate
+    from indicators.metrics.periods import parse_period
+    from indicators.store import Store, make_engine
+    from indicators.store.importer import Outcome
+    from indicators.store.plan import FileInfo
 
     upload = Upload.from_path(path)
-    files = [file_info(upload.name, upload.data)]
+    files = [FileInfo(upload.name, upload.sha256, len(upload.data))]
     engine = make_engine(db_url)
     try:
         read_t, read = timed(lambda: read_uploads([upload]))
         validate_t, validated = timed(lambda: validate(read))
         if not validated.ok:
             raise SystemExit(f"validation found {len(validated.problems)} problems, first: {validated.problems[0]}")
-        store_t, _ = timed(lambda: Store(engine).import_batch(validated.frames, files, label="bench"))
+        outcome = Outcome(files, read, validated)
+        store_t, _ = timed(lambda: Store(engine).import_batch(outcome.batch(), label="bench"))
     finally:
         engine.dispose()
     received = validated.frames["petitions"]["received_on"]

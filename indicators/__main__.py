@@ -1,7 +1,8 @@
-"""`python -m indicators`: the command line of shared/spec/kpis.md."""
+"""`python -m indicators`: the command line of kpis.md."""
 
 import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a spawned child process re-imports the main module
+    sys.exit(main())

@@ -1,6 +1,8 @@
 """The command line: import, kpis, batches, rollback (kpis.md), plus sample and template.
 
-User mistakes end with exit 1 and a Chinese message on standard error, never a traceback.
+User mistakes end with exit 1 and a Chinese message on standard error, never a traceback. Everything
+printed goes through `say`, which escapes control characters: cell values and file names reach the
+terminal as text, never as commands to it.
 """
 
 from __future__ import annotations
@@ -10,22 +12,28 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from .importer import Outcome, run_import
-from .periods import parse_period
-from .reading import Upload
-from .report import problems_text
-from .safety import Rejected
-from .schema import BY_ID
-from .store import SAMPLE_LABEL, Store
+from .ingest.reading import Upload
+from .ingest.report import problems_text
+from .ingest.safety import Rejected
+from .output import escape, words
+from .store import SAMPLE_LABEL, AlreadyRolledBack, BatchNotFound, MetaRejected, Store, StoreBusy
+from .store.importer import Outcome, run_import
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+SAMPLE_USER = "示例数据生成程序"
 
 
 class UserError(Exception):
     """A mistake the user can fix; its message is printed as it is."""
+
+
+def say(text: str, stream: TextIO | None = None) -> None:
+    """Print a line for a person or a pipe, with every control character shown as its code."""
+    print(escape.terminal(text), file=stream or sys.stdout)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,27 +73,22 @@ def _uploads(paths: list[str]) -> list[Upload]:
     return uploads
 
 
-def _summary(outcome: Outcome) -> str:
-    plan = outcome.plan
-    assert plan is not None
-    lines = [f"导入成功：批次 {outcome.batch_id}，文件 {len(outcome.files)} 个。"]
-    for dataset_id, dp in plan.datasets.items():
-        c = dp.counts
-        lines.append(f"  {BY_ID[dataset_id].name}：新增 {c['added']}，更新 {c['updated']}，未变 {c['unchanged']}")
-    for item in outcome.read.ignored:
-        lines.append(f"  已忽略：文件“{item.file}”工作表“{item.sheet}”（{item.reason}）")
-    if plan.repeat_files:
-        lines.append(f"  注意：{'、'.join(plan.repeat_files)} 与已导入的文件完全相同（重复上传），其记录均计为未变。")
-    return "\n".join(lines)
+def _waiting() -> None:
+    say(words.WAITING, sys.stderr)
+
+
+def _report(outcome: Outcome) -> int:
+    """Exit status and output of an import: the summary, or the full problem report on stderr."""
+    if not outcome.ok:
+        say(problems_text(outcome.problems), sys.stderr)
+        return 1
+    for line in words.summary_lines(outcome):
+        say(line)
+    return 0
 
 
 def cmd_import(store: Store, args: argparse.Namespace) -> int:
-    outcome = run_import(store, _uploads(args.files), label=args.label, user=args.user)
-    if not outcome.ok:
-        print(problems_text(outcome.problems), file=sys.stderr)
-        return 1
-    print(_summary(outcome))
-    return 0
+    return _report(run_import(store, _uploads(args.files), args.label, args.user, on_wait=_waiting))
 
 
 def _pct(value: float | None) -> str:
@@ -93,7 +96,8 @@ def _pct(value: float | None) -> str:
 
 
 def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
-    from .kpis import compute
+    from .metrics.load import compute
+    from .metrics.periods import parse_period
 
     try:
         period = parse_period(args.period)
@@ -101,75 +105,77 @@ def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     result = compute(store, period, args.unit)
     if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+        say(json.dumps(result, ensure_ascii=False))
         return 0
     p, lit, tr = result["petitions"], result["litigation"], result["training"]
-    print(f"{period.label}（{result['start']} 至 {result['end']}）{args.unit or '全部单位'}")
-    print(
-        f"信访：收件 {p['total']} 件，办结 {p['closed']} 件（{_pct(p['closure_rate'])}），按期 {p['on_time']} 件（{_pct(p['on_time_rate'])}）"
+    say(f"{period.label}（{result['start']} 至 {result['end']}）{args.unit or '全部单位'}")
+    say(
+        f"信访：收件 {p['total']} 件，办结 {p['closed']} 件（{_pct(p['closure_rate'])}），"
+        f"按期 {p['on_time']} 件（{_pct(p['on_time_rate'])}）"
     )
     for channel, n in p["by_channel"].items():
-        print(f"  {channel}：{n}")
-    print(
+        say(f"  {channel}：{n}")
+    say(
         f"复议应诉：收案 {lit['cases']} 件，结案 {lit['concluded']} 件，败诉/被纠错 {lit['lost']} 件（{_pct(lit['loss_rate'])}），"
         f"开庭 {lit['hearings']} 次，负责人出庭 {lit['head_appearances']} 次（{_pct(lit['head_appearance_rate'])}）"
     )
-    print(f"培训学法：{tr['sessions']} 场，{tr['participants']} 人次，{tr['hours']:g} 学时")
+    say(f"培训学法：{tr['sessions']} 场，{tr['participants']} 人次，{tr['hours']:g} 学时")
     return 0
+
+
+BATCH_KEYS = ("id", "created_at", "label", "files", "added", "updated", "unchanged", "rolled_back", "repeat")
 
 
 def cmd_batches(store: Store, args: argparse.Namespace) -> int:
     items = store.batches()
     if args.json:
-        keys = ("id", "created_at", "label", "files", "added", "updated", "unchanged", "rolled_back", "repeat")
-        print(json.dumps([{k: b[k] for k in keys} for b in items], ensure_ascii=False))
+        shown = [{**{k: b[k] for k in BATCH_KEYS}, "files": [dict(f) for f in b["files"]]} for b in items]
+        say(json.dumps(shown, ensure_ascii=False))
         return 0
     if not items:
-        print("还没有导入任何批次。")
+        say("还没有导入任何批次。")
     for b in items:
         flags = "（已撤销）" if b["rolled_back"] else ""
         flags += "（重复上传）" if b["repeat"] else ""
         names = "、".join(f["name"] for f in b["files"])
-        print(
-            f"批次 {b['id']} {b['created_at']} {b['label']}{flags}：新增 {b['added']}，更新 {b['updated']}，未变 {b['unchanged']}；{names}"
+        say(
+            f"批次 {b['id']} {words.shown_time(b['created_at'])} {b['label']}{flags}："
+            f"新增 {b['added']}，更新 {b['updated']}，未变 {b['unchanged']}；{names}"
         )
     return 0
 
 
 def cmd_rollback(store: Store, args: argparse.Namespace) -> int:
-    try:
-        store.rollback(args.batch_id)
-    except (LookupError, ValueError) as exc:
-        raise UserError(str(exc).strip("'\"")) from None
-    print(f"已撤销批次 {args.batch_id}：它改动的记录均已恢复到导入前的状态。")
+    store.rollback(args.batch_id, on_wait=_waiting)
+    say(f"已撤销批次 {args.batch_id}：它改动的记录均已恢复为其他有效批次中的最新版本。")
     return 0
 
 
 def load_sample(store: Store, directory: Path = SAMPLE_DIR) -> Outcome | None:
-    """Import the sample ledgers as one batch labelled 示例数据, only into an empty store."""
+    """Import the sample ledgers as one batch labelled 示例数据, only into an empty store.
+
+    Whether the store is empty is decided under the write lock: several `sample` runs at once load it once.
+    """
     if not store.is_empty():
         return None
     files = sorted(p for p in directory.iterdir() if p.suffix in (".xlsx", ".csv"))
-    return run_import(store, [Upload.from_path(p) for p in files], label=SAMPLE_LABEL, user="system")
+    outcome = run_import(store, [Upload.from_path(p) for p in files], SAMPLE_LABEL, SAMPLE_USER, only_if_empty=True)
+    return outcome if not outcome.ok or outcome.batch_id is not None else None
 
 
 def cmd_sample(store: Store, args: argparse.Namespace) -> int:
     outcome = load_sample(store, Path(args.dir))
     if outcome is None:
-        print("仓库中已有数据，未导入示例数据。")
+        say("仓库中已有数据，未导入示例数据。")
         return 0
-    if not outcome.ok:
-        print(problems_text(outcome.problems), file=sys.stderr)
-        return 1
-    print(_summary(outcome))
-    return 0
+    return _report(outcome)
 
 
 def cmd_template(store: Store, args: argparse.Namespace) -> int:
-    from .template import template_bytes
+    from .output.template import template_bytes
 
     Path(args.out).write_bytes(template_bytes())
-    print(f"已生成模板：{args.out}")
+    say(f"已生成模板：{args.out}")
     return 0
 
 
@@ -186,17 +192,19 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        store = Store()
-        return COMMANDS[args.command](store, args)
+        status = COMMANDS[args.command](Store(), args)
+        sys.stdout.flush()  # a pipe that closed early fails here, inside the handler, not at exit
+        return status
     except UserError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 1
+        say(f"错误：{exc}", sys.stderr)
+    except (BatchNotFound, AlreadyRolledBack, StoreBusy, MetaRejected) as exc:
+        say(f"错误：{words.refusal(exc)}", sys.stderr)
     except SQLAlchemyError as exc:
-        print(
-            f"错误：无法访问数据库（{type(exc).__name__}）。请检查 INDICATORS_DB_URL 设置与数据库服务。",
-            file=sys.stderr,
-        )
-        return 1
+        say(f"错误：无法访问数据库（{type(exc).__name__}）。请检查 INDICATORS_DB_URL 设置与数据库服务。", sys.stderr)
+    except BrokenPipeError:
+        # The reader of our output went away (`… | head -1`): what was asked is done; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
-        print(f"错误：读写文件失败：{exc.strerror or exc}", file=sys.stderr)
-        return 1
+        say(f"错误：读写文件失败：{exc.strerror or exc}", sys.stderr)
+    return 1

@@ -3,9 +3,9 @@
 import streamlit as st
 
 import ui
-from indicators import charts
-from indicators.cards import fmt_number, rate_text
 from indicators.config import targets
+from indicators.metrics.cards import fmt_number, rate_text
+from indicators.output import charts
 
 sel, data = ui.open_page("复议应诉", "cases")
 ctx = sel.context()
@@ -25,7 +25,7 @@ ui.chart(charts.appearances, data["appearances"], sel.trend_context(), "开庭�
 
 st.subheader("负责人未出庭的开庭")
 if data["missed"].empty:
-    st.success(f"{sel.period.label}所有开庭均有机关负责人出庭。", icon=":material/check_circle:")
+    st.success(ui.md("{}所有开庭均有机关负责人出庭。", sel.period.label), icon=":material/check_circle:")
 else:
     st.dataframe(data["missed"], hide_index=True, placeholder="")
 st.subheader("本期收案记录")

@@ -1,20 +1,19 @@
 """数据管理: template, upload with a preview, import on confirmation, history with rollback."""
 
-import hashlib
-
 import streamlit as st
 
 import ui
-from indicators import export
-from indicators.importer import changes_frame, check, history_frame, ignored_frame, preview_frame
-from indicators.reading import Upload
-from indicators.report import problems_frame
-from indicators.safety import MAX_FILE_BYTES
+from indicators.ingest.reading import Upload
+from indicators.ingest.safety import MAX_FILE_BYTES
+from indicators.metrics.tables import chinese
+from indicators.output import export, words
+from indicators.output.template import template_bytes
 from indicators.schema import DATASETS
-from indicators.tables import chinese
-from indicators.template import template_bytes
+from indicators.store import AlreadyRolledBack, BatchNotFound, MetaRejected, StoreBusy
+from indicators.store.importer import check, commit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REFUSED = (AlreadyRolledBack, BatchNotFound, MetaRejected, StoreBusy)
 ui.ensure_entrypoint()
 store = ui.store()
 state = st.session_state
@@ -29,7 +28,7 @@ def reset_upload() -> None:
 
 st.title("数据管理")
 if message := state.pop("flash", None):
-    st.success(message, icon=":material/check_circle:")
+    st.success(ui.md("{}", message), icon=":material/check_circle:")
 
 upload_tab, history_tab = st.tabs(["上传台账", "导入历史"])
 
@@ -57,21 +56,21 @@ with upload_tab:
         state.pop("pending", None)
     else:
         uploads = [Upload(f.name, f.getvalue()) for f in files]
-        digest = hashlib.sha256(
-            b"".join(hashlib.sha256(u.data).digest() + u.name.encode() for u in uploads)
-        ).hexdigest()
-        # Check again once the store changed (an import or rollback meanwhile): the preview must stay true.
-        digest += store.version()
+        # Files by content and position, never by name; checked again once the store changed meanwhile.
+        digest = ("|".join(u.sha256 for u in uploads), store.version())
         if state.get("pending", {}).get("digest") != digest:
             with st.spinner("正在检查文件……"):
                 state["pending"] = {"digest": digest, "outcome": check(store, uploads)}
         outcome = state["pending"]["outcome"]
         if not outcome.ok:
             st.error(
-                f"发现 {len(outcome.problems)} 处问题，**本批次未保存任何数据**。请按下表逐条修改后，重新上传全部文件。",
+                ui.md(
+                    "发现 {} 处问题，**本批次未保存任何数据**。请按下表逐条修改后，重新上传全部文件。",
+                    len(outcome.problems),
+                ),
                 icon=":material/error:",
             )
-            report = problems_frame(outcome.problems)
+            report = words.problems_frame(outcome.problems)
             st.dataframe(report, hide_index=True, placeholder="")
             st.download_button(
                 "下载错误报告（.xlsx）",
@@ -84,32 +83,34 @@ with upload_tab:
             st.button("清除，重新选择文件", on_click=reset_upload, icon=":material/restart_alt:")
         else:
             st.info("检查通过，未发现问题。以下是导入后将发生的变化，确认后才会保存。", icon=":material/fact_check:")
-            for name, batch_id in outcome.plan.repeat_of.items():
+            for note in words.notes(outcome):
+                st.warning(ui.md("{}", note), icon=":material/content_copy:")
+            st.dataframe(words.preview_frame(outcome), hide_index=True)
+            if outcome.warnings:
                 st.warning(
-                    f"“{name}”与批次 {batch_id} 已导入的文件完全相同（SHA-256 相同），属于重复上传，其记录均计为“未变”。",
-                    icon=":material/content_copy:",
+                    ui.md("有 {} 处值得核对的地方（不影响导入）：", len(outcome.warnings)), icon=":material/rule:"
                 )
-            st.dataframe(preview_frame(outcome), hide_index=True)
-            changes = changes_frame(outcome)
+                st.dataframe(words.problems_frame(outcome.warnings), hide_index=True, placeholder="")
+            changes = words.changes_frame(outcome)
             if len(changes):
-                with st.expander(f"将更新的 {len(changes)} 条记录及其变化", expanded=True):
+                with st.expander(ui.md("将更新的 {} 条记录及其变化", len(changes)), expanded=True):
                     st.dataframe(changes, hide_index=True)
-            ignored = ignored_frame(outcome)
-            if len(ignored):
+            skipped = words.skipped_frame(outcome)
+            if len(skipped):
                 st.caption("以下工作表未导入：")
-                st.dataframe(ignored, hide_index=True)
+                st.dataframe(skipped, hide_index=True)
             label = st.text_input("批次说明（选填）", placeholder="如：2025年第1季度台账")
             user = st.text_input("导入人（选填）")
             left, right = st.columns([1, 3])
             if left.button("确认导入", type="primary", icon=":material/cloud_upload:"):
-                batch_id, plan = store.import_batch(outcome.validated.frames, outcome.files, label=label, user=user)
-                counts = "；".join(
-                    f"{d.name}新增 {p.counts['added']}、更新 {p.counts['updated']}、未变 {p.counts['unchanged']}"
-                    for d in DATASETS
-                    if (p := plan.datasets.get(d.id))
-                )
-                state["flash"] = f"已导入批次 {batch_id}：{counts}。各页面已显示最新数据。"
-                state["history_batch"] = batch_id  # 导入历史 opens on the batch just imported
+                waiting = st.empty()
+                try:
+                    commit(store, outcome, label, user, on_wait=lambda: waiting.info(words.WAITING))
+                except REFUSED as exc:
+                    waiting.error(ui.md("{}", words.refusal(exc)), icon=":material/error:")
+                    st.stop()
+                state["flash"] = words.imported_message(outcome)
+                state["history_batch"] = outcome.batch_id  # 导入历史 opens on the batch just imported
                 reset_upload()
                 st.rerun()
             right.button("取消", on_click=reset_upload)
@@ -119,7 +120,7 @@ with history_tab:
     if not batches:
         st.info("还没有导入过任何批次。", icon=":material/history:")
     else:
-        st.dataframe(history_frame(batches), hide_index=True)
+        st.dataframe(words.history_frame(batches), hide_index=True)
         by_id = {b["id"]: b for b in batches}
         chosen = st.selectbox(
             "查看批次",
@@ -129,17 +130,17 @@ with history_tab:
         )
         batch = by_id[chosen]
         for f in batch["files"]:
-            st.caption(f"文件：{f['name']}　SHA-256：`{f['sha256']}`")
+            st.caption(ui.md("文件：{}　SHA-256：{}", f["name"], f["sha256"]))
         for dataset in DATASETS:
             records = store.batch_records(chosen, dataset)
             if records.empty:
                 continue
             shown = chinese(records, dataset, dataset.fields)
             shown.insert(0, "变动", records["change"].map({"added": "新增", "updated": "更新"}).to_numpy())
-            st.markdown(f"**{dataset.name}**：本批次新增或更新的 {len(shown)} 条记录")
+            st.markdown(ui.md("**{}**：本批次新增或更新的 {} 条记录", dataset.name, len(shown)))
             st.dataframe(shown, hide_index=True, placeholder="")  # an empty cell, as in the ledger, not "None"
         if batch["rolled_back"]:
-            st.caption(f"该批次已于 {batch['rolled_back_at']} 撤销。")
+            st.caption(ui.md("该批次已于 {} 撤销。", words.shown_time(batch["rolled_back_at"])))
         elif state.get("confirm_rollback") != chosen:
             st.button(
                 "撤销该批次…",
@@ -148,18 +149,22 @@ with history_tab:
             )
         else:
             st.warning(
-                f"确认撤销批次 {chosen}？该批次改动的记录将恢复到导入它之前的状态，之后批次的更新保持不变。"
-                "撤销后批次仍保留在历史中并标记为已撤销，不能再次撤销。",
+                ui.md(
+                    "确认撤销批次 {}？它载有的每条记录将恢复为其他有效批次中的最新版本；只有本批次载有的记录将删除。"
+                    "撤销后批次仍保留在历史中并标记为已撤销，不能再次撤销。下表逐项说明哪些记录保留、为什么保留。",
+                    chosen,
+                ),
                 icon=":material/warning:",
             )
-            st.dataframe(store.rollback_preview(chosen), hide_index=True)
+            st.dataframe(words.rollback_frame(store.rollback_preview(chosen)), hide_index=True)
             left, right = st.columns([1, 3])
             if left.button("确认撤销", type="primary", key="do_rollback"):
+                waiting = st.empty()
                 try:
-                    store.rollback(chosen)
-                except (LookupError, ValueError) as exc:  # e.g. rolled back meanwhile from another window
+                    store.rollback(chosen, on_wait=lambda: waiting.info(words.WAITING))
+                except REFUSED as exc:  # e.g. rolled back meanwhile from another window
                     state.pop("confirm_rollback", None)
-                    st.error(str(exc).strip("'\""), icon=":material/error:")
+                    waiting.error(ui.md("{}", words.refusal(exc)), icon=":material/error:")
                     st.stop()
                 state.pop("confirm_rollback", None)
                 state["flash"] = f"已撤销批次 {chosen}，各页面已显示撤销后的数据。"

@@ -3,10 +3,10 @@
 import streamlit as st
 
 import ui
-from indicators.cards import SECTION_TITLES, comparison_labels
+from indicators.metrics.cards import SECTION_TITLES, comparison_labels
 
 sel, data = ui.open_page("法治政府建设指标总览", "overview")
-st.caption(f"{sel.unit_label}；卡片中的变化依次为较上期与较去年同期。")
+st.caption(ui.md("{}；卡片中的变化依次为较上期与较去年同期。", sel.unit_label))
 previous_label, year_ago_label = comparison_labels(sel.period)
 for section, title in SECTION_TITLES.items():
     st.subheader(title)
@@ -24,8 +24,8 @@ for section, title in SECTION_TITLES.items():
                 help=f"分子/分母：{card.basis}" if card.basis else None,
             )
             if card.delta_previous is None:
-                st.caption(f"{previous_label}：无可比数据")
-            st.caption(f"{year_ago_label}：{card.delta_year_ago or '无可比数据'}")
+                st.caption(ui.md("{}：无可比数据", previous_label))
+            st.caption(ui.md("{}：{}", year_ago_label, card.delta_year_ago or "无可比数据"))
             if card.flagged:
                 st.error(card.flag_text, icon=":material/flag:")
             if card.warning:

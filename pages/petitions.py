@@ -3,8 +3,8 @@
 import streamlit as st
 
 import ui
-from indicators import charts
-from indicators.cards import fmt_number, rate_text
+from indicators.metrics.cards import fmt_number, rate_text
+from indicators.output import charts
 
 sel, data = ui.open_page("信访", "petitions")
 ctx = sel.context()

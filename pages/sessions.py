@@ -3,8 +3,8 @@
 import streamlit as st
 
 import ui
-from indicators import charts
-from indicators.cards import fmt_number
+from indicators.metrics.cards import fmt_number
+from indicators.output import charts
 
 sel, data = ui.open_page("培训学法", "sessions")
 ctx = sel.context()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,27 +17,32 @@ from indicators.store import Store, make_engine
 PG_URL = os.environ.get("INDICATORS_TEST_DB_URL", "").strip()
 
 
-@pytest.fixture
-def db_url(tmp_path, monkeypatch) -> Iterator[str]:
-    """A URL to an empty database, also set as INDICATORS_DB_URL for the CLI and the app."""
-    monkeypatch.delenv("INDICATORS_DEFAULT_UNIT", raising=False)
+@contextmanager
+def new_database(directory: Path | None = None) -> Iterator[str]:
+    """The URL of an empty database: a SQLite file, or a schema of its own on the PostgreSQL under test."""
     if not PG_URL:
-        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        monkeypatch.setenv("INDICATORS_DB_URL", url)
-        yield url
+        with tempfile.TemporaryDirectory(dir=directory) as tmp:
+            yield f"sqlite:///{Path(tmp) / 'test.sqlite3'}"
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_URL)
     with admin.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    monkeypatch.setenv("INDICATORS_DB_URL", url)
     try:
-        yield url
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path, monkeypatch) -> Iterator[str]:
+    """A URL to an empty database, also set as INDICATORS_DB_URL for the CLI and the app."""
+    monkeypatch.delenv("INDICATORS_DEFAULT_UNIT", raising=False)
+    with new_database(tmp_path) as url:
+        monkeypatch.setenv("INDICATORS_DB_URL", url)
+        yield url
 
 
 @pytest.fixture
@@ -46,3 +54,10 @@ def store(db_url) -> Iterator[Store]:
 
 def on_postgres() -> bool:
     return bool(PG_URL)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that touch a database: the PostgreSQL run repeats only these."""
+    for item in items:
+        if "db_url" in getattr(item, "fixturenames", ()) or item.module.__name__ == "test_store_model":
+            item.add_marker(pytest.mark.store)

@@ -9,9 +9,9 @@ from datetime import date, datetime
 import xlwt
 from openpyxl import Workbook, load_workbook
 
-from indicators.reading import Upload
+from indicators.ingest.reading import Upload
+from indicators.output.template import sheet_name
 from indicators.schema import LITIGATION, PETITIONS, TRAINING
-from indicators.template import sheet_name
 
 Rows = list[list[object]]
 

@@ -12,10 +12,11 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from appserver import SCREENSHOTS, AppServer, launch_chromium, serve
-from indicators.importer import run_import
+from indicators.output.template import sheet_name
 from indicators.schema import DATASETS, PETITIONS
+from indicators.schema import INSTRUCTIONS_SHEET as INSTRUCTIONS
 from indicators.store import Store, make_engine
-from indicators.template import INSTRUCTIONS, sheet_name
+from indicators.store.importer import run_import
 from ledgers import (
     CASE_HEADER,
     FIRST,
@@ -194,12 +195,12 @@ def test_broken_files_show_every_problem_and_nothing_is_stored(page, store, tmp_
         ("信访一季度.xlsx", "信访", "3", "收件日期", "2025-02-30"),
         ("信访一季度.xlsx", "信访", "4", "来源渠道", ""),
         ("信访一季度.xlsx", "信访", "5", "信访编号", "XF-1"),
-        ("信访一季度.xlsx", "培训", "", "", ""),
+        ("信访一季度.xlsx", "培训", "1", "类型", ""),
         ("案件.csv", "", "2", "案件类型", "行政处罚"),
         ("案件.csv", "", "3", "审理结果", "不予受理"),
     ]
     assert (
-        "日期不存在" in report[0]["问题"] and "第 3 行重复" in report[2]["问题"] and "缺少：类型" in report[3]["问题"]
+        "日期不存在" in report[0]["问题"] and "第 3 行重复" in report[2]["问题"] and "缺少必填列：类型" in report[3]["问题"]
     )
     expect(page.get_by_role("button", name="下载错误报告（.xlsx）")).to_be_visible()
     expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
@@ -234,8 +235,11 @@ def test_batch_rolled_back_from_the_history_restores_the_overview(page, store):
     )
     page.get_by_role("button", name="撤销该批次…").click()
     expect(page.get_by_text("确认撤销批次 2？")).to_be_visible()
-    preview = grid(dataframe_with(page, "将删除"))
-    assert preview[0] == {"数据集": "信访", "将删除": "2", "将恢复为之前版本": "1", "不受影响（已有更新版本）": "0"}
+    preview = grid(dataframe_with(page, "结果"))
+    assert [(r["数据集"], r["结果"], r["记录数"], r["原因"]) for r in preview] == [
+        ("信访", "将删除", "2", "只有本批次载有这些记录"),
+        ("信访", "恢复为之前版本", "1", "恢复为批次 1 中的版本"),
+    ]
     shot(page, "rollback-confirm")
     assert not store.batches()[1]["rolled_back"]
 
@@ -252,3 +256,39 @@ def test_batch_rolled_back_from_the_history_restores_the_overview(page, store):
     choose_quarter(page, "2025年第1季度")
     expect(metric(page, "信访收件")).to_have_text("3件")
     expect(metric(page, "办结率")).to_have_text("33.3%（1/3）")
+
+
+EVIL = "evil.example"
+HOSTILE_NAME = f"![x](https://{EVIL}/p.png)[点这里](https://{EVIL}):red[伪造].xlsx"
+HOSTILE_UNIT = f'[官方通知](https://{EVIL}) <a href="https://{EVIL}">链接</a> :material/warning:'
+
+
+def test_hostile_file_names_and_cells_are_shown_as_text_and_nothing_is_fetched(page, store, tmp_path):
+    """A file name or a ledger cell that is Markdown, HTML or Plotly markup loads nothing and links nowhere."""
+    fetched = []
+    page.context.on("request", lambda request: fetched.append(request.url) if EVIL in request.url else None)
+    data = xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1", "2025-01-05", HOSTILE_UNIT, unit=HOSTILE_UNIT)]})
+    run_import(store, [upload(HOSTILE_NAME, data)], label=f"[说明](https://{EVIL})")
+    page.reload()
+    expect(page.get_by_test_id("stMetric").first).to_be_visible()
+
+    open_data_page(page)
+    page.locator("input[type=file]").set_input_files(
+        [{"name": HOSTILE_NAME, "mimeType": "application/octet-stream", "buffer": data}]
+    )
+    expect(page.get_by_text("检查通过，未发现问题。")).to_be_visible()
+    notice = page.get_by_test_id("stAlert").filter(has_text="重复上传")
+    expect(notice).to_contain_text(HOSTILE_NAME)  # the name as it was given, character for character
+    page.get_by_role("tab", name="导入历史").click()
+    expect(page.get_by_test_id("stCaption").filter(has_text="SHA-256").first).to_contain_text(HOSTILE_NAME)
+    shot(page, "hostile-names")
+
+    open_page(page, "信访")
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").filter(has_text="单位").click()
+    page.get_by_role("option", name=HOSTILE_UNIT).click()
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    page.wait_for_timeout(1000)
+    shot(page, "hostile-chart")
+    assert page.locator(f'a[href*="{EVIL}"], img[src*="{EVIL}"], image[href*="{EVIL}"]').count() == 0
+    assert fetched == [], fetched

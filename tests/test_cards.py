@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 
-from indicators.cards import build_cards, comparison_labels, fmt_number, has_records, rate_text
 from indicators.config import Targets, targets
-from indicators.periods import parse_period
+from indicators.metrics.cards import build_cards, comparison_labels, fmt_number, has_records, rate_text
+from indicators.metrics.periods import parse_period
 
 EMPTY = {
     "petitions": {"total": 0, "by_channel": {}, "closed": 0, "closure_rate": None, "on_time": 0, "on_time_rate": None},

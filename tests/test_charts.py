@@ -16,14 +16,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from indicators import charts, tables
-from indicators.cards import fmt_rate
 from indicators.cli import SAMPLE_DIR
 from indicators.config import targets
-from indicators.periods import Period, parse_period
-from indicators.reading import Upload, read_uploads
-from indicators.style import SOURCE, ChartContext
-from indicators.validation import validate
+from indicators.ingest.reading import Upload, read_uploads
+from indicators.ingest.validation import validate
+from indicators.metrics import tables
+from indicators.metrics.cards import fmt_rate
+from indicators.metrics.periods import Period, parse_period
+from indicators.output import charts
+from indicators.output.style import SOURCE, ChartContext
 
 Frames = dict[str, pd.DataFrame]
 RATE_SERIES = {"办结率", "按期办结率", "败诉率", "出庭率"}
@@ -279,3 +280,39 @@ def test_file_stems_name_chart_period_and_unit_without_path_characters():
     stem = charts.file_stem("每月信访件数：2024年与2023年对比", ctx)
     assert stem == "每月信访件数：2024年与2023年对比_2024年第4季度_执法_监察_支队"
     assert not re.search(r'[\\/:*?"<>|\s]', stem)
+
+
+# --- ledger text is shown, never interpreted ----------------------------------------------------------
+
+LINK = '<a href="https://evil.example">官方通知</a>'
+BIG = "<span style='font-size:80px'>大</span>"
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+@pytest.mark.parametrize("builder", BUILDERS, ids=IDS)
+def test_hostile_ledger_text_stays_text_in_every_chart(frames, builder):
+    import json
+
+    import plotly.io as pio
+
+    hostile = {k: v.copy() for k, v in frames.items()}
+    petitions, cases, sessions = hostile["petitions"], hostile["litigation"], hostile["training"]
+    petitions.loc[petitions.index[::3], "channel"] = LINK
+    petitions.loc[petitions.index[::2], "category"] = BIG
+    sessions["title"] = [f"{LINK}{i}" for i in range(len(sessions))]
+    sessions.loc[sessions.index[::2], "session_type"] = BIG
+    cases.loc[cases.index[::2], "unit"] = LINK
+    period = parse_period("2024")
+    ctx = replace(context(period, builder), unit_label=LINK, period_label=f"{period.label}{BIG}")
+    texts = _strings(json.loads(pio.to_json(builder.build(hostile, period, ctx))))
+    assert not [t for t in texts if "<a " in t or "font-size:80px'>" in t.replace("&lt;span", "")], texts
+    assert any("&lt;a href" in t for t in texts), "the unit in the title is there, as text"

@@ -1,4 +1,4 @@
-"""The command line of kpis.md, run as users run it: a subprocess, exit codes, stdout and stderr."""
+"""The command line of kpis.md, run in process (`main(argv)`) where a subprocess proves nothing more."""
 
 from __future__ import annotations
 
@@ -10,15 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from ledgers import CASE_HEADER, PETITION_HEADER, case, petition, xlsx_bytes
+from indicators.cli import main
+from ledgers import CASE_HEADER, PETITION_HEADER, case, csv_bytes, petition, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "indicators", *args], cwd=ROOT, capture_output=True, text=True, env=os.environ.copy()
-    )
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the command line in this process: (exit status, stdout, stderr)."""
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def kpis(capsys, *args: str) -> dict:
+    status, out, err = run(capsys, "kpis", *args, "--json")
+    assert status == 0, err
+    return json.loads(out)
 
 
 @pytest.fixture
@@ -35,14 +43,13 @@ def ledgers(tmp_path) -> dict[str, Path]:
     return paths
 
 
-def test_import_kpis_batches_rollback_round_trip(db_url, ledgers):
-    done = run("import", str(ledgers["good"]), str(ledgers["cases"]))
-    assert done.returncode == 0, done.stderr
-    assert "信访：新增 2" in done.stdout
-    kpis = json.loads(run("kpis", "--period", "2025Q1", "--json").stdout)
-    assert list(kpis) == ["period", "start", "end", "unit", "petitions", "litigation", "training"]
-    assert list(kpis["petitions"]) == ["total", "by_channel", "closed", "closure_rate", "on_time", "on_time_rate"]
-    assert list(kpis["litigation"]) == [
+def test_import_kpis_batches_rollback_round_trip(db_url, ledgers, capsys):
+    status, out, _ = run(capsys, "import", str(ledgers["good"]), str(ledgers["cases"]))
+    assert status == 0 and "信访：新增 2" in out
+    result = kpis(capsys, "--period", "2025Q1")
+    assert list(result) == ["period", "start", "end", "unit", "petitions", "litigation", "training"]
+    assert list(result["petitions"]) == ["total", "by_channel", "closed", "closure_rate", "on_time", "on_time_rate"]
+    assert list(result["litigation"]) == [
         "cases",
         "by_type",
         "concluded",
@@ -52,32 +59,30 @@ def test_import_kpis_batches_rollback_round_trip(db_url, ledgers):
         "head_appearances",
         "head_appearance_rate",
     ]
-    assert list(kpis["training"]) == ["sessions", "by_type", "participants", "hours"]
-    assert kpis["petitions"]["total"] == 2 and kpis["litigation"]["head_appearance_rate"] == 1.0
-    history = json.loads(run("batches", "--json").stdout)
-    assert len(history) == 1
-    entry = history[0]
+    assert list(result["training"]) == ["sessions", "by_type", "participants", "hours"]
+    assert result["petitions"]["total"] == 2 and result["litigation"]["head_appearance_rate"] == 1.0
+    _, out, _ = run(capsys, "batches", "--json")
+    [entry] = json.loads(out)
     for key in ("id", "created_at", "label", "files", "added", "updated", "unchanged", "rolled_back"):
         assert key in entry
     assert [f["name"] for f in entry["files"]] == ["good.xlsx", "cases.xlsx"]
     assert all(len(f["sha256"]) == 64 for f in entry["files"])
     assert (entry["added"], entry["updated"], entry["unchanged"], entry["rolled_back"]) == (3, 0, 0, False)
-    assert run("rollback", str(entry["id"])).returncode == 0
-    assert json.loads(run("kpis", "--period", "2025Q1", "--json").stdout)["petitions"]["total"] == 0
-    assert json.loads(run("batches", "--json").stdout)[0]["rolled_back"] is True
-    again = run("rollback", str(entry["id"]))
-    assert again.returncode == 1 and "不能重复撤销" in again.stderr and "Traceback" not in again.stderr
+    assert run(capsys, "rollback", str(entry["id"]))[0] == 0
+    assert kpis(capsys, "--period", "2025Q1")["petitions"]["total"] == 0
+    assert json.loads(run(capsys, "batches", "--json")[1])[0]["rolled_back"] is True
+    status, _, err = run(capsys, "rollback", str(entry["id"]))
+    assert status == 1 and "不能重复撤销" in err
 
 
-def test_bad_input_exits_1_with_the_full_report_and_stores_nothing(db_url, ledgers):
-    done = run("import", str(ledgers["good"]), str(ledgers["bad"]))
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
-    assert "本批次未保存任何数据" in done.stderr
-    lines = done.stderr.splitlines()
+def test_bad_input_exits_1_with_the_full_report_and_stores_nothing(db_url, ledgers, capsys):
+    status, out, err = run(capsys, "import", str(ledgers["good"]), str(ledgers["bad"]))
+    assert status == 1 and not out
+    assert "本批次未保存任何数据" in err
+    lines = err.splitlines()
     assert any("bad.xlsx" in ln and "第 2 行" in ln and "“收件日期”列" in ln and "2025-13-45" in ln for ln in lines)
     assert any("bad.xlsx" in ln and "第 3 行" in ln and "“来源渠道”列" in ln and "必填项为空" in ln for ln in lines)
-    assert json.loads(run("batches", "--json").stdout) == []
+    assert json.loads(run(capsys, "batches", "--json")[1]) == []
 
 
 @pytest.mark.parametrize(
@@ -85,24 +90,66 @@ def test_bad_input_exits_1_with_the_full_report_and_stores_nothing(db_url, ledge
     [
         (["import", "no-such-file.xlsx"], "找不到文件"),
         (["kpis", "--period", "2025Q9", "--json"], "无法识别的期间"),
-        (["rollback", "42"], "不存在"),
+        (["rollback", "42"], "批次 42 不存在"),
+        (["import", "--label", "长" * 201, "README.md"], "批次说明内容过长"),
     ],
 )
-def test_user_mistakes_get_a_chinese_message_not_a_traceback(db_url, args, message):
-    done = run(*args)
-    assert done.returncode == 1
-    assert message in done.stderr and "Traceback" not in done.stderr
+def test_user_mistakes_get_a_chinese_message_not_a_traceback(db_url, args, message, capsys, tmp_path):
+    if args[0] == "import" and args[-1] == "README.md":
+        path = tmp_path / "信访.xlsx"
+        path.write_bytes(xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1")]}))
+        args = [*args[:-1], str(path)]
+    status, _, err = run(capsys, *args)
+    assert status == 1 and message in err and "Traceback" not in err
 
 
-def test_unit_option_and_text_output(db_url, ledgers):
-    run("import", str(ledgers["good"]))
-    assert json.loads(run("kpis", "--period", "2025", "--unit", "本单位", "--json").stdout)["petitions"]["total"] == 2
-    assert json.loads(run("kpis", "--period", "2025", "--unit", "别的单位", "--json").stdout)["petitions"]["total"] == 0
-    text = run("kpis", "--period", "2025Q1").stdout
+def test_unit_option_and_text_output(db_url, ledgers, capsys):
+    run(capsys, "import", str(ledgers["good"]))
+    assert kpis(capsys, "--period", "2025", "--unit", "本单位")["petitions"]["total"] == 2
+    assert kpis(capsys, "--period", "2025", "--unit", "别的单位")["petitions"]["total"] == 0
+    _, text, _ = run(capsys, "kpis", "--period", "2025Q1")
     assert "2025年第1季度" in text and "收件 2 件" in text
 
 
-def test_unreachable_database_is_reported_in_chinese(monkeypatch):
+def test_unreachable_database_is_reported_in_chinese(monkeypatch, capsys):
     monkeypatch.setenv("INDICATORS_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
-    done = run("batches")
-    assert done.returncode == 1 and "无法访问数据库" in done.stderr and "Traceback" not in done.stderr
+    status, _, err = run(capsys, "batches")
+    assert status == 1 and "无法访问数据库" in err and "Traceback" not in err
+
+
+# --- what reaches the terminal ---------------------------------------------------------------------
+
+TERMINAL_ATTACKS = ("\x1b]0;被改了标题\x07", "\x1b[2J", "\u202e")
+
+
+def test_cell_values_and_file_names_reach_the_terminal_as_text(db_url, tmp_path, capsys):
+    hostile = tmp_path / "台账\x1b]0;被改了标题\x07.csv"
+    hostile.write_bytes(csv_bytes([PETITION_HEADER, petition("XF-1", unit="法规科")]))
+    status, _, err = run(capsys, "import", str(hostile))
+    assert status == 1 and "文件名含有不可见的控制字符（U+001B）" in err, "a name the store could not keep"
+    assert "\\u001b]0;被改了标题\\u0007" in err
+
+    reversed_name = tmp_path / "台账\u202egpj.csv"  # shows as 台账vsc.jpg where bidi overrides are obeyed
+    reversed_name.write_bytes(hostile.read_bytes())
+    status, out, err = run(capsys, "import", str(reversed_name))
+    assert status == 0
+    assert json.loads(run(capsys, "batches", "--json")[1])[0]["files"][0]["name"] == reversed_name.name
+    _, listing, _ = run(capsys, "batches")
+    assert "台账\\u202egpj.csv" in listing
+
+    bad = tmp_path / "坏.csv"
+    bad.write_bytes(csv_bytes([PETITION_HEADER, *(petition(f"OK-{i}") for i in range(150)), petition("XF\x1b[2J")]))
+    status, _, report = run(capsys, "import", str(bad))
+    assert status == 1 and "XF\\u001b[2J" in report
+    for text in (out, err, listing, report):
+        assert not any(attack in text for attack in TERMINAL_ATTACKS), text
+
+
+def test_a_successful_import_piped_into_head_ends_quietly(db_url, ledgers):
+    """A real pipe that the reader closes early: the only way to see what Python prints at exit."""
+    command = f"{sys.executable} -m indicators import {ledgers['good']} {ledgers['cases']} | head -1"
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], cwd=ROOT, capture_output=True, text=True, env=os.environ.copy()
+    )
+    assert done.stdout.startswith("导入成功：批次 1")
+    assert done.returncode == 0 and done.stderr == "", done.stderr

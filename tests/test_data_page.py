@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator
 from datetime import date
@@ -14,12 +15,13 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 import ui
-from indicators import safety
 from indicators.cli import load_sample
-from indicators.importer import run_import
+from indicators.ingest import safety
+from indicators.output.template import template_bytes
+from indicators.schema import INSTRUCTIONS_SHEET as INSTRUCTIONS
 from indicators.schema import LITIGATION, PETITIONS, TRAINING
 from indicators.store import SAMPLE_LABEL
-from indicators.template import INSTRUCTIONS, template_bytes
+from indicators.store.importer import run_import
 from ledgers import (
     CASE_HEADER,
     FIRST,
@@ -98,6 +100,17 @@ def table(at: AppTest, column: str) -> pd.DataFrame:
     found = [d.value for d in at.dataframe if column in d.value.columns]
     assert len(found) == 1, f"expected one table with {column!r}, found {[list(d.value.columns) for d in at.dataframe]}"
     return found[0]
+
+
+def plain(markdown: str) -> str:
+    """Markdown as a reader sees it: our pages escape every value, so undo the backslash escapes."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def fates(at: AppTest) -> list[tuple]:
+    """The rollback preview on screen: (dataset, what happens, how many records, why)."""
+    preview = table(at, "结果")
+    return [(r["数据集"], r["结果"], r["记录数"], r["原因"]) for r in preview.to_dict("records")]
 
 
 def has_table(at: AppTest, column: str) -> bool:
@@ -213,7 +226,7 @@ EXPECTED_PROBLEMS = [
     ("信访一季度.xlsx", "信访", 4, "来源渠道", "", "必填项为空"),
     ("信访一季度.xlsx", "信访", 5, "信访编号", "XF-1", "第 3 行重复"),
     ("信访一季度.xlsx", "信访", 6, "是否按期办结", "大概", "应为是或否"),
-    ("信访一季度.xlsx", "培训", None, "", "", "缺少：类型"),
+    ("信访一季度.xlsx", "培训", 1, "类型", "", "缺少必填列：类型"),
     ("案件.csv", "", 2, "案件类型", "行政处罚", "应以“行政复议”或“行政诉讼”开头"),
     ("案件.csv", "", 3, "审理结果", "不予受理", "无法归类的审理结果"),
     ("案件.csv", "", 4, "收案日期", "2025/13/1", "日期不存在"),
@@ -269,7 +282,7 @@ def test_same_file_twice_is_a_repeat_naming_the_earlier_batch(app, store):
 
     put_files(app, ("一季度（再次）.xlsx", FIRST))
     assert len(app.warning) == 1
-    warning = app.warning[0].value
+    warning = plain(app.warning[0].value)
     assert "一季度（再次）.xlsx" in warning and "批次 1" in warning and "重复上传" in warning
     assert table(app, "读取行数")[["新增", "更新", "未变"]].to_dict("records") == [{"新增": 0, "更新": 0, "未变": 4}]
     click(app, "确认导入")
@@ -327,13 +340,11 @@ def test_rollback_previews_what_changes_then_restores_the_previous_kpis(app, sto
     click(app, "撤销该批次…")
     assert not [b for b in app.button if b.label == "撤销该批次…"]
     assert "确认撤销批次 2" in app.warning[0].value
-    preview = table(app, "将删除")
-    assert preview.equals(store.rollback_preview(2))
-    assert preview.set_index("数据集").loc["信访"].to_dict() == {
-        "将删除": 2,
-        "将恢复为之前版本": 1,
-        "不受影响（已有更新版本）": 0,
-    }
+    assert fates(app) == [
+        ("信访", "将删除", 2, "只有本批次载有这些记录"),
+        ("信访", "恢复为之前版本", 1, "恢复为批次 1 中的版本"),
+    ]
+    assert table(app, "结果")["记录"].tolist() == ["XF-4、XF-5", "XF-1"]
     assert len(store.batches()) == 2 and not store.batches()[1]["rolled_back"], "nothing happens before confirming"
 
     app.button(key="do_rollback").click()
@@ -358,14 +369,14 @@ def test_rollback_keeps_what_a_later_batch_changed_and_can_be_cancelled(app, sto
 
     choose_batch(app, 2)
     click(app, "撤销该批次…")
-    assert table(app, "将删除").set_index("数据集").loc["信访"].to_dict() == {
-        "将删除": 1,
-        "将恢复为之前版本": 1,
-        "不受影响（已有更新版本）": 1,
-    }
+    assert fates(app) == [
+        ("信访", "将删除", 1, "只有本批次载有这些记录"),
+        ("信访", "恢复为之前版本", 1, "恢复为批次 1 中的版本"),
+        ("信访", "不受影响", 1, "批次 3 的更新版本是当前版本，保持不变"),
+    ]
     app.button(key="cancel_rollback").click()
     run(app)
-    assert not has_table(app, "将删除") and not any(b["rolled_back"] for b in store.batches())
+    assert not has_table(app, "结果") and not any(b["rolled_back"] for b in store.batches())
 
     click(app, "撤销该批次…")
     app.button(key="do_rollback").click()
@@ -385,8 +396,11 @@ def test_sample_batch_is_labelled_in_history_and_can_be_rolled_back(app, store):
     assert len(table(app, "信访编号")) == 311
 
     click(app, "撤销该批次…")
-    sample_preview = table(app, "将删除").set_index("数据集")["将删除"].to_dict()
-    assert sample_preview == {"信访": 311, "复议应诉": 19, "培训学法": 8}
+    assert fates(app) == [
+        ("信访", "将删除", 311, "只有本批次载有这些记录"),
+        ("复议应诉", "将删除", 19, "只有本批次载有这些记录"),
+        ("培训学法", "将删除", 8, "只有本批次载有这些记录"),
+    ]
     app.button(key="do_rollback").click()
     run(app)
     assert history(app).loc[1, "状态"] == "已撤销"
@@ -406,10 +420,12 @@ def test_template_filled_in_as_documented_imports_without_problems(app, store):
     assert preview["读取行数"].to_dict() == {"信访": 4, "复议应诉": 2, "培训学法": 2}
     assert preview["新增"].to_dict() == {"信访": 4, "复议应诉": 2, "培训学法": 2}
     assert preview.loc["信访", "来源（文件／工作表）"] == "法治政府建设台账填报模板.xlsx／信访台账"
-    ignored = table(app, "原因")
-    assert ignored[["文件", "工作表"]].to_dict("records") == [
-        {"文件": "法治政府建设台账填报模板.xlsx", "工作表": INSTRUCTIONS}
-    ]
+    assert not has_table(app, "原因"), "the template's own 填表说明 is no stray sheet"
+    assert any(f"“{INSTRUCTIONS}”工作表无需导入" in plain(w.value) for w in app.warning)
+    review = table(app, "问题")
+    assert review[["工作表", "行号", "列"]].to_dict("records") == [
+        {"工作表": "复议应诉台账", "行号": 3, "列": "负责人是否出庭"}
+    ], "a head's answer without a hearing is shown for review, and does not stop the import"
     click(app, "确认导入")
 
     petitions = store.records(PETITIONS).set_index("petition_no")

@@ -25,12 +25,13 @@ import plotly.graph_objects as go
 from openpyxl import load_workbook
 from PIL import Image, ImageChops
 
-from indicators import export, tables
-from indicators.periods import parse_period
-from indicators.reading import Upload, read_uploads
+from indicators.ingest.reading import Upload, read_uploads
+from indicators.ingest.validation import validate
+from indicators.metrics import tables
+from indicators.metrics.periods import parse_period
+from indicators.output import export
+from indicators.output.style import FONT_FAMILY, HEIGHT, TEMPLATE_NAME, WIDTH
 from indicators.schema import PETITIONS
-from indicators.style import FONT_FAMILY, HEIGHT, TEMPLATE_NAME, WIDTH
-from indicators.validation import validate
 from ledgers import PETITION_HEADER, petition, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,8 +178,8 @@ TOFU_SCRIPT = textwrap.dedent(
     sys.path.insert(0, sys.argv[1])
     from pathlib import Path
     import plotly.graph_objects as go
-    from indicators.export import figure_png
-    from indicators.style import TEMPLATE_NAME
+    from indicators.output.export import figure_png
+    from indicators.output.style import TEMPLATE_NAME
     out = Path(sys.argv[2])
     for name, title in (("a", sys.argv[3]), ("b", sys.argv[4]), ("latin", "Petitions 2024")):
         fig = go.Figure(go.Bar(x=["1", "2"], y=[1, 2]), layout={"template": TEMPLATE_NAME, "title": {"text": title}})

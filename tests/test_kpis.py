@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from indicators.importer import run_import
-from indicators.kpis import breakdown, compare, compute, load_frames, series
-from indicators.periods import Granularity, parse_period
+from indicators.metrics.kpis import breakdown, compare, series
+from indicators.metrics.load import compute, load_frames
+from indicators.metrics.periods import Granularity, parse_period
+from indicators.store.importer import run_import
 from ledgers import CASE_HEADER, PETITION_HEADER, SESSION_HEADER, case, petition, upload, xlsx_bytes
 
 LEDGER = xlsx_bytes(

@@ -1,4 +1,4 @@
-"""The cell normalisers against the spec's "Layout tolerance" rules (shared/spec/data-format.md).
+"""The cell normalisers against the spec's "Layout tolerance" rules (docs/data-format.md).
 
 Property tests render valid values in every form the spec accepts and check they come back as the
 same value; impossible or unknown values must come back as a Chinese error, never as an exception.
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from indicators.normalize import (
+from indicators.ingest.normalize import (
     normalize_header,
     outcome_class,
     parse_case_type,

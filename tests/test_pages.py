@@ -21,9 +21,9 @@ from streamlit.runtime import pages_manager
 from streamlit.testing.v1 import AppTest, app_test
 
 from indicators.cli import load_sample
-from indicators.importer import run_import
-from indicators.periods import Granularity, parse_period
-from indicators.reading import Upload
+from indicators.ingest.reading import Upload
+from indicators.metrics.periods import Granularity, parse_period
+from indicators.store.importer import run_import
 from ledgers import CASE_HEADER, PETITION_HEADER, SESSION_HEADER, case, petition, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent

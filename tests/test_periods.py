@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from indicators.periods import Granularity, parse_period, period_of, periods_between
+from indicators.metrics.periods import Granularity, parse_period, period_of, periods_between
 
 
 @pytest.mark.parametrize(

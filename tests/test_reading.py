@@ -1,4 +1,4 @@
-"""The spec's "Files" and "Layout tolerance" sections (shared/spec/data-format.md), as users meet them."""
+"""The spec's "Files" and "Layout tolerance" sections (docs/data-format.md), as users meet them."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from indicators.reading import ReadResult, SheetTable, Upload, read_uploads
-from indicators.report import problems_text
-from indicators.validation import validate
+from indicators.ingest.reading import Upload, read_uploads
+from indicators.ingest.report import problems_text
+from indicators.ingest.sheets import ReadResult, SheetTable
+from indicators.ingest.validation import validate
 from ledgers import (
     CASE_HEADER,
     PETITION_HEADER,
@@ -35,7 +36,13 @@ def only_table(result: ReadResult) -> SheetTable:
 
 
 def column(table: SheetTable, field: str) -> list:
-    return table.rows[field].tolist()
+    """A column's raw cells as the reader kept them, an empty cell as None."""
+    return [None if v == "" else v for v in table.cells[field]]
+
+
+def first_row(table: SheetTable) -> dict:
+    """The first data row as field -> raw cell."""
+    return {f: values[0] for f, values in table.cells.items()}
 
 
 def session(held: object, title: str, kind: str = "法治培训", people: object = 60, hours: object = 2) -> list:
@@ -78,7 +85,7 @@ def test_ten_title_rows_with_merged_cells_above_the_header():
     assert table.dataset.id == "petitions"
     assert table.header_row == 11
     assert column(table, "petition_no") == ["XF-1", "XF-2"]
-    assert table.rows.index.tolist() == [12, 13]
+    assert table.rows == [12, 13]
 
 
 def test_the_header_row_is_the_first_row_holding_every_required_column():
@@ -96,7 +103,7 @@ def test_header_synonyms_white_space_and_units_are_recognised():
     row = [1, "XF-1", "2025-01-05", "民呼我为", "规划管理", "2025-01-20", "是", "办公室"]
     table = only_table(read(upload("a.xlsx", xlsx_bytes({"Sheet1": [header, row]}))))
     assert table.dataset.id == "petitions"
-    assert table.rows.iloc[0].to_dict() == {
+    assert first_row(table) == {
         "petition_no": "XF-1",
         "received_on": "2025-01-05",
         "channel": "民呼我为",
@@ -141,7 +148,7 @@ def test_two_synonyms_for_a_required_column_are_an_error_naming_both(sheet):
     result = read(upload("a.xlsx", xlsx_bytes({sheet: [header, ["XF-1", "7", "2025-01-05", "民呼我为"]]})))
     messages = [p.message for p in result.problems]
     assert any("“编号”" in m and "“件号”" in m for m in messages), messages
-    assert not result.ignored
+    assert not result.skipped
     validated = validate(result)
     assert not validated.ok
     assert not any(p.message == "必填项为空" for p in validated.problems), (
@@ -176,7 +183,7 @@ def test_personal_columns_are_dropped_and_never_reach_tables_frames_or_problems(
     validated = validate(result)
 
     table = result.tables[0]
-    assert set(table.rows.columns) <= {
+    assert set(table.cells) <= {
         "petition_no",
         "received_on",
         "channel",
@@ -188,11 +195,11 @@ def test_personal_columns_are_dropped_and_never_reach_tables_frames_or_problems(
     assert not validated.ok  # there are problems to report, so the report text is exercised
     report = problems_text(validated.problems)
     dumped = [
-        table.rows.to_csv(),
+        repr(table),
         validated.frames["petitions"].to_csv(),
         report,
         repr(validated.problems),
-        repr(result.ignored),
+        repr(result.skipped),
     ]
     for header, value in PERSONAL.items():
         for text in dumped:
@@ -224,7 +231,7 @@ def test_blank_and_pre_numbered_rows_are_skipped():
     ]
     table = only_table(read(upload("a.xlsx", xlsx_bytes({"信访": rows}))))
     assert column(table, "petition_no") == ["XF-1", "XF-2"]
-    assert table.rows.index.tolist() == [2, 5]
+    assert table.rows == [2, 5]
     assert validate(read(upload("a.xlsx", xlsx_bytes({"信访": rows})))).ok
 
 
@@ -262,7 +269,7 @@ def test_several_sheets_per_workbook_matched_by_name_or_by_headers():
         "复议应诉案件": "litigation",
         "Sheet3": "training",
     }
-    assert [(i.file, i.sheet) for i in result.ignored] == [("全年台账.xlsx", "说明")]
+    assert [(i.file, i.sheet) for i in result.skipped] == [("全年台账.xlsx", "说明")]
 
 
 @pytest.mark.parametrize(
@@ -279,15 +286,15 @@ def test_a_sheet_name_fitting_several_datasets_without_matching_headers_is_ignor
         upload("a.xlsx", xlsx_bytes({"信访案件": [["甲", "乙"], [1, 2]], "信访": [PETITION_HEADER, petition("XF-1")]}))
     )
     assert [t.sheet for t in result.tables] == ["信访"]
-    assert [i.sheet for i in result.ignored] == ["信访案件"]
+    assert [i.sheet for i in result.skipped] == ["信访案件"]
     assert not result.problems
 
 
 def test_a_sheet_matched_by_name_lacking_required_columns_is_an_error_naming_them():
     rows = [["序号", "信访编号", "来源渠道", "事项类别"], [1, "XF-1", "民呼我为", "规划"]]
     result = read(upload("a.xlsx", xlsx_bytes({"信访登记": rows})))
-    assert not result.tables
-    assert not result.ignored
+    assert [t.missing for t in result.tables] == [["received_on"]], "the other columns are still read"
+    assert not result.skipped
     assert len(result.problems) == 1
     problem = result.problems[0]
     assert (problem.file, problem.sheet) == ("a.xlsx", "信访登记")
@@ -308,8 +315,8 @@ def test_unmatched_sheets_are_reported_as_ignored_not_as_errors():
     )
     result = read(upload("a.xlsx", data))
     assert not result.problems
-    assert {i.sheet for i in result.ignored} == {"统计图", "空表"}
-    assert all(i.reason for i in result.ignored)
+    assert {i.sheet for i in result.skipped} == {"统计图", "空表"}
+    assert all(i.kind for i in result.skipped)
 
 
 def test_an_upload_where_nothing_matches_is_an_error():
@@ -337,7 +344,7 @@ def test_csv_encodings_are_detected(encoding):
     rows = [PETITION_HEADER, petition("XF-1", "2025/1/5", "《民呼我为》", category=category, unit="耕保科")]
     table = only_table(read(upload("信访.csv", csv_bytes(rows, encoding))))
     assert table.dataset.id == "petitions"
-    assert table.rows.iloc[0][["petition_no", "channel", "category", "unit"]].tolist() == [
+    assert [first_row(table)[f] for f in ("petition_no", "channel", "category", "unit")] == [
         "XF-1",
         "《民呼我为》",
         category,
@@ -353,7 +360,7 @@ def test_xls_workbooks_are_read_with_their_date_cells():
     result = read(upload("案件.xls", xls_bytes({"复议应诉": rows})))
     table = only_table(result)
     assert table.dataset.id == "litigation"
-    assert table.rows.index.tolist() == [4]
+    assert table.rows == [4]
     frame = validate(result).frames["litigation"]
     assert frame["filed_on"].dt.date.tolist() == [date(2025, 1, 10)]
     assert frame["outcome_class"].tolist() == ["upheld"]
@@ -383,7 +390,7 @@ def test_excel_row_numbers_are_those_excel_shows(fmt):
     ]
     data = xlsx_bytes({"信访": rows}, merge_title=True) if fmt == "xlsx" else xls_bytes({"信访": rows})
     result = read(upload(f"a.{fmt}", data))
-    assert only_table(result).rows.index.tolist() == [5, 7, 9]
+    assert only_table(result).rows == [5, 7, 9]
     problems = validate(result).problems
     assert [(p.row, p.column, p.value) for p in problems] == [(7, "收件日期", "2025-02-30"), (9, "收件日期", "下周")]
 
@@ -429,11 +436,71 @@ def test_two_columns_with_the_same_canonical_name_are_an_error_naming_it():
 def test_text_that_pandas_would_call_missing_stays_text_in_workbooks():
     rows = [["信访编号", "收件日期", "来源渠道", "事项类别"], ["NA", "2025-01-05", "民呼我为", "NULL"]]
     result = read_uploads([Upload("na.xlsx", xlsx_bytes({"信访": rows}))])
-    table = result.tables[0].rows
-    assert table["petition_no"].tolist() == ["NA"] and table["category"].tolist() == ["NULL"]
+    table = result.tables[0]
+    assert column(table, "petition_no") == ["NA"] and column(table, "category") == ["NULL"]
 
 
 def test_a_csv_with_an_unbalanced_quote_is_refused_in_chinese():
     data = ('信访编号,收件日期,来源渠道\nXF-1,2025-01-05,"民呼我为' + "x" * 200_000 + "\n").encode("utf-8")
     result = read_uploads([Upload("引号.csv", data)])
     assert not result.tables and "引号不成对" in result.problems[0].message
+
+
+# --- CSV delimiters: chosen by how consistently they split rows --------------------------------------
+
+
+def test_semicolons_in_a_dropped_summary_column_do_not_pick_the_delimiter():
+    lines = ["信访编号,收件日期,来源渠道,内容摘要"]
+    lines += [f"XF-{i},2025-01-0{i},民呼我为,反映;噪音;扰民;夜间施工;请求处理;尽快" for i in range(1, 6)]
+    result = read(upload("信访.csv", "\n".join(lines).encode("utf-8")))
+    table = only_table(result)
+    assert column(table, "channel") == ["民呼我为"] * 5
+    assert "内容摘要" not in repr(result)
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t", ";", "|"])
+def test_each_accepted_delimiter_is_recognised(delimiter):
+    rows = [PETITION_HEADER, petition("XF-1"), petition("XF-2", channel="来信,来访")]
+    text = "\n".join(delimiter.join("" if v is None else str(v) for v in row) for row in rows)
+    if delimiter == ",":
+        text = text.replace("来信,来访", '"来信,来访"')
+    table = only_table(read(upload("信访.csv", text.encode("utf-8"))))
+    assert column(table, "channel") == ["民呼我为", "来信,来访"]
+
+
+def test_a_title_line_above_the_header_does_not_confuse_the_delimiter():
+    text = "2025年信访台账\n信访编号;收件日期;来源渠道\nXF-1;2025-01-05;民呼我为\nXF-2;2025-01-06;来信来访\n"
+    assert column(only_table(read(upload("信访.csv", text.encode("utf-8")))), "petition_no") == ["XF-1", "XF-2"]
+
+
+# --- formulas without a saved value -------------------------------------------------------------------
+
+
+def test_formula_cells_without_a_saved_value_are_known_to_the_reader():
+    rows = [PETITION_HEADER, petition("XF-1", "=DATE(2025,1,5)"), petition("XF-2", closed="=A1")]
+    table = only_table(read(upload("公式.xlsx", xlsx_bytes({"信访": rows}))))
+    assert table.formulas == {(2, "received_on"), (3, "closed_on")}
+
+
+def test_formula_cells_with_a_saved_value_read_as_that_value():
+    data = _with_cached_value(xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1", "=DATE(2025,1,5)")]}))
+    result = read(upload("公式.xlsx", data))
+    assert not only_table(result).formulas and column(only_table(result), "received_on") == [45662]
+    assert validate(result).frames["petitions"]["received_on"].dt.date.tolist() == [date(2025, 1, 5)]
+
+
+def _with_cached_value(data: bytes) -> bytes:
+    """The workbook with the formula's result saved, as Excel saves it."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            part = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                part = re.sub(rb"<f>([^<]*)</f>\s*<v\s*/>", rb"<f>\1</f><v>45662</v>", part)
+                part = re.sub(rb"<f>([^<]*)</f>\s*<v>\s*</v>", rb"<f>\1</f><v>45662</v>", part)
+            target.writestr(item, part)
+    return out.getvalue()

@@ -1,4 +1,4 @@
-"""The spec's "Limits" (shared/spec/data-format.md): hostile and broken files are refused before parsing,
+"""The spec's "Limits" (docs/data-format.md): hostile and broken files are refused before parsing,
 in seconds and in bounded memory, each with its own clear message in Chinese, and nothing is stored.
 
 Zip bombs are built in milliseconds: a zip written byte by byte declares whatever sizes a test needs,
@@ -32,12 +32,13 @@ import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import load_workbook
 
-from indicators import cli, safety
-from indicators.importer import run_import
-from indicators.reading import Upload, read_upload
-from indicators.safety import Rejected
+from indicators import cli
+from indicators.ingest import safety
+from indicators.ingest.reading import Upload, read_upload
+from indicators.ingest.safety import Rejected
 from indicators.schema import DATASETS
 from indicators.store import Store
+from indicators.store.importer import run_import
 from ledgers import PETITION_HEADER, csv_bytes, petition, xls_bytes, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -517,8 +518,8 @@ def test_each_kind_of_hostile_file_has_its_own_message():
 
 MEASURE = """
 import json, resource, sys, time
-from indicators.importer import run_import
-from indicators.reading import Upload
+from indicators.store.importer import run_import
+from indicators.ingest.reading import Upload
 from indicators.store import Store
 
 store = Store()
@@ -656,3 +657,37 @@ def test_the_parser_limits_are_where_their_messages_say():
         safety.check_extent([("甲", 1_000, 1_000), ("乙", 1_000_001, 1)])
     with pytest.raises(Rejected, match="文件的数据区域"):
         safety.check_extent([("", 2_000_001, 1)])
+
+
+# --- the parser child in a threaded server -----------------------------------------------------------------------
+
+
+def test_the_parser_child_is_a_fresh_interpreter_never_a_fork_of_a_threaded_app(monkeypatch):
+    """Streamlit serves sessions from threads; a fork() taken while another thread holds a lock can hang."""
+    import threading
+
+    from indicators.ingest import workbook
+
+    def no_fork() -> int:
+        raise AssertionError("the app must never fork itself")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    started = []
+    real_popen = workbook.subprocess.Popen
+    monkeypatch.setattr(workbook.subprocess, "Popen", lambda cmd, **kw: started.append(cmd) or real_popen(cmd, **kw))
+    held, release = threading.Lock(), threading.Event()
+
+    def busy() -> None:  # another session's thread, holding a lock for as long as the parse takes
+        with held:
+            release.wait(30)
+
+    other = threading.Thread(target=busy)
+    other.start()
+    results = []
+    worker = threading.Thread(target=lambda: results.append(read_upload(Upload("a.xlsx", ledger_xlsx()))))
+    worker.start()
+    worker.join(30)
+    release.set()
+    other.join()
+    assert results and results[0].tables, "parsed while another thread held its lock"
+    assert started and started[0][:2] == [sys.executable, "-E"] and "indicators.ingest.workbook" in started[0]

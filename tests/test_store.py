@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from indicators.importer import check, run_import
-from indicators.kpis import compute
-from indicators.periods import parse_period
+from indicators.metrics.load import compute
+from indicators.metrics.periods import parse_period
+from indicators.output import words
 from indicators.schema import LITIGATION, PETITIONS
-from indicators.store import VERSIONS
+from indicators.store import AlreadyRolledBack, BatchNotFound
+from indicators.store import store as store_module
+from indicators.store.importer import check, run_import
+from indicators.store.tables import VERSIONS
 from ledgers import CASE_HEADER, PETITION_HEADER, case, petition, upload, xlsx_bytes
 
 
@@ -53,10 +56,13 @@ def test_preview_says_what_changes_before_anything_is_stored(store):
     outcome = check(store, [upload("二季度.xlsx", Q2)])
     plan = outcome.plan.datasets["litigation"]
     assert plan.counts == {"added": 1, "updated": 1, "unchanged": 1}
-    change = plan.changes.iloc[0].tolist()
-    assert change[0] == "（2025）渝0113行初1号"
-    assert "结案日期：（空） → 2025-04-15" in change[1]
-    assert "审理结果：（空） → 驳回诉讼请求" in change[1]
+    assert plan.changes[["record_key", "field"]].values.tolist() == [
+        ["（2025）渝0113行初1号", "concluded_on"],
+        ["（2025）渝0113行初1号", "outcome"],
+    ]
+    change = words.changes_frame(outcome).iloc[0]
+    assert change["记录"] == "（2025）渝0113行初1号"
+    assert change["变化"] == "结案日期：（空） → 2025-04-15；审理结果：（空） → 驳回诉讼请求"
     assert len(store.batches()) == 1, "a preview stores nothing"
 
 
@@ -70,10 +76,12 @@ def test_rollback_restores_the_state_before_the_batch(store):
     assert _case_outcome(store, "（2025）渝0113行初2号") is None
     history = store.batches()
     assert [b["rolled_back"] for b in history] == [False, True]
-    with pytest.raises(ValueError, match="不能重复撤销"):
+    with pytest.raises(AlreadyRolledBack) as again:
         store.rollback(second.batch_id)
-    with pytest.raises(LookupError, match="不存在"):
+    assert "不能重复撤销" in words.refusal(again.value)
+    with pytest.raises(BatchNotFound) as missing:
         store.rollback(99)
+    assert words.refusal(missing.value) == "批次 99 不存在。"
 
 
 def test_rolling_back_an_earlier_batch_keeps_later_versions_current(store):
@@ -98,7 +106,7 @@ def test_identical_file_again_is_flagged_repeat_and_counts_unchanged(store):
     data = xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1"), petition("XF-2")]})
     run_import(store, [upload("信访.xlsx", data)])
     again = run_import(store, [upload("信访（副本）.xlsx", data)])
-    assert again.plan.repeat_files == ["信访（副本）.xlsx"]
+    assert again.plan.repeat_of == {0: 1}
     assert again.plan.datasets["petitions"].counts == {"added": 0, "updated": 0, "unchanged": 2}
     latest = store.batches()[-1]
     assert latest["repeat"] is True and latest["files"][0]["sha256"] == store.batches()[0]["files"][0]["sha256"]
@@ -109,14 +117,14 @@ def test_a_failure_while_writing_stores_nothing(store, monkeypatch):
     data = xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1")], "复议应诉": [CASE_HEADER, case("C-1")]})
     calls = []
 
-    def fail_on_second(self, conn, dp, batch_id):
-        calls.append(dp.dataset.id)
+    def fail_on_second(*args):
+        calls.append(args)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return original(self, conn, dp, batch_id)
+        return original(*args)
 
-    original = type(store)._write_versions
-    monkeypatch.setattr(type(store), "_write_versions", fail_on_second)
+    original = store_module._bulk_insert
+    monkeypatch.setattr(store_module, "_bulk_insert", fail_on_second)
     with pytest.raises(RuntimeError):
         run_import(store, [upload("两表.xlsx", data)])
     assert store.batches() == []
@@ -147,7 +155,7 @@ def test_resending_an_old_file_never_undoes_later_changes(store):
     run_import(store, [upload("一季度.xlsx", Q1)])
     run_import(store, [upload("二季度.xlsx", Q2)])
     again = run_import(store, [upload("一季度.xlsx", Q1)])
-    assert again.plan.repeat_of == {"一季度.xlsx": 1}
+    assert again.plan.repeat_of == {0: 1}
     assert again.plan.datasets["litigation"].counts == {"added": 0, "updated": 0, "unchanged": 2}
     assert _case_outcome(store, "（2025）渝0113行初1号") == "upheld", "the outcome batch 2 brought stays"
     assert store.batches()[-1]["repeat"] is True
@@ -159,3 +167,74 @@ def test_a_file_whose_batch_was_rolled_back_imports_again_as_new(store):
     again = run_import(store, [upload("一季度.xlsx", Q1)])
     assert again.plan.repeat_of == {} and again.plan.datasets["litigation"].counts["added"] == 2
     assert store.batches()[-1]["repeat"] is False
+
+
+# --- files are told apart by content, never by name ---------------------------------------------------
+
+A = xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1"), petition("XF-2")]})
+B = xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-3"), petition("XF-4", "2025-02-01")]})
+
+
+def _petitions(store) -> list[str]:
+    return sorted(store.records(PETITIONS)["petition_no"])
+
+
+def test_two_files_of_one_name_in_one_upload_are_two_files_when_one_repeats_an_earlier_upload(store):
+    """Two departments each send 信访台账.xlsx; one of them had sent the same file last quarter."""
+    run_import(store, [upload("信访台账.xlsx", A)])
+    outcome = run_import(store, [upload("信访台账.xlsx", A), upload("信访台账.xlsx", B)])
+    assert outcome.plan.repeat_of == {0: 1}, "only the first file repeats batch 1"
+    assert outcome.plan.datasets["petitions"].counts == {"added": 2, "updated": 0, "unchanged": 2}
+    assert _petitions(store) == ["XF-1", "XF-2", "XF-3", "XF-4"], "the other file's rows are stored"
+    assert [f["repeat_of"] for f in store.batches()[1]["files"]] == [1, None]
+    assert store.batches()[1]["repeat"] is False
+
+
+# --- rollback and repeats: a live batch that carried a record keeps it alive ------------------------
+
+
+def test_rolling_back_the_first_of_two_identical_uploads_keeps_the_records_the_repeat_carries(store):
+    first = run_import(store, [upload("信访.xlsx", A)])
+    repeat = run_import(store, [upload("信访（再传）.xlsx", A)])
+    assert repeat.plan.repeat_of == {0: first.batch_id}
+    fates = words.rollback_frame(store.rollback_preview(first.batch_id))
+    assert fates[["结果", "记录数", "原因"]].values.tolist() == [
+        ["保留不变", 2, "批次 2 也载有相同版本（如重复上传），只要它有效，记录就保留"]
+    ]
+    store.rollback(first.batch_id)
+    assert _petitions(store) == ["XF-1", "XF-2"]
+    store.rollback(repeat.batch_id)
+    assert _petitions(store) == [], "no live batch carries them any more"
+    again = run_import(store, [upload("信访.xlsx", A)])
+    assert again.plan.repeat_of == {} and again.plan.datasets["petitions"].counts["added"] == 2
+    assert _petitions(store) == ["XF-1", "XF-2"], "uploading the file once more restores them"
+
+
+def test_a_repeat_never_outranks_a_later_change_and_survives_its_rollback(store):
+    run_import(store, [upload("一季度.xlsx", Q1)])  # 1
+    run_import(store, [upload("二季度.xlsx", Q2)])  # 2: case 1 gains its outcome
+    run_import(store, [upload("一季度.xlsx", Q1)])  # 3: a repeat of 1
+    assert _case_outcome(store, "（2025）渝0113行初1号") == "upheld"
+    preview = store.rollback_preview(2)["litigation"].set_index("record_key")
+    assert preview.loc["（2025）渝0113行初1号", "outcome"] == "restored"
+    assert preview.loc["（2025）渝0113行初2号", "outcome"] == "removed"
+    store.rollback(2)
+    assert _case_outcome(store, "（2025）渝0113行初1号") == "pending"
+    store.rollback(1)
+    assert _case_outcome(store, "（2025）渝0113行初1号") == "pending", "batch 3 still carries Q1's version"
+    assert _case_outcome(store, "（2025）渝0113行初2号") is None
+
+
+def test_no_record_is_ever_current_twice(store):
+    for data in (Q1, Q2, Q1, Q2):
+        run_import(store, [upload("案件.xlsx", data)])
+    store.rollback(2)
+    store.rollback(4)
+    with store.engine.connect() as conn:
+        table = VERSIONS["litigation"]
+        counts = conn.execute(
+            sa.select(table.c.record_key, sa.func.count())
+            .where(table.c.is_current == sa.true())
+            .group_by(table.c.record_key)
+        ).all()
+    assert sorted(n for _, n in counts) == [1, 1]

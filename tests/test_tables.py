@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from indicators import tables
-from indicators.importer import run_import
-from indicators.kpis import load_frames
-from indicators.periods import parse_period
+from indicators.metrics import tables
+from indicators.metrics.load import load_frames
+from indicators.metrics.periods import parse_period
+from indicators.store.importer import run_import
 from ledgers import CASE_HEADER, PETITION_HEADER, case, petition, upload, xlsx_bytes
 
 LEDGER = xlsx_bytes(

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pandas as pd
 import pytest
 
-from indicators.importer import run_import
-from indicators.reading import read_uploads
-from indicators.report import problems_frame, problems_text
+from indicators.ingest.normalize import PARSERS
+from indicators.ingest.reading import read_uploads
+from indicators.ingest.report import problems_text
+from indicators.ingest.validation import Validated, _parse_cells, validate
+from indicators.output.words import problems_frame
 from indicators.schema import DATASETS, LITIGATION, PETITIONS, TRAINING, Kind
-from indicators.validation import Validated, _parse_series, validate
+from indicators.store.importer import run_import
 from ledgers import CASE_HEADER, PETITION_HEADER, SESSION_HEADER, case, csv_bytes, petition, upload, xlsx_bytes
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -100,7 +101,7 @@ def test_every_problem_of_every_file_is_collected_in_one_report():
         ("案件.xlsx", "复议应诉", 3, "案件类型"),
         ("案件.xlsx", "复议应诉", 4, "审理结果"),
         ("案件.xlsx", "复议应诉", 5, "负责人是否出庭"),
-        ("案件.xlsx", "培训", None, ""),
+        ("案件.xlsx", "培训", 1, "名称、类型"),
         ("培训.csv", "", 3, "参加人数"),
         ("培训.csv", "", 4, "学时"),
         ("培训.csv", "", 5, "参加人数"),
@@ -352,6 +353,194 @@ def test_a_bad_batch_after_a_good_one_leaves_the_store_as_it_was(store):
 
 
 def test_equal_python_values_of_different_types_are_parsed_apart():
-    values, errors = _parse_series(pd.Series([True, 1, 1.0, "1"], dtype=object), Kind.COUNT)
-    assert errors.tolist()[0] is not None, "a TRUE cell is no count"
-    assert values.tolist()[1:] == [1, 1, 1] and errors.tolist()[1:] == [None, None, None]
+    values, errors = _parse_cells([True, 1, 1.0, "1"], PARSERS[Kind.COUNT])
+    assert errors[0] is not None, "a TRUE cell is no count"
+    assert values[1:] == [1, 1, 1] and errors[1:] == [None, None, None]
+
+
+# --- numbers in date cells (issue: `2025` was stored as 1905-07-17) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "day"),
+    [(45658, date(2025, 1, 1)), (45658.75, date(2025, 1, 1)), (36526, date(2000, 1, 1)), (73415, date(2100, 12, 31))],
+)
+def test_a_number_is_an_excel_serial_date_only_between_2000_and_2100(cell, day):
+    data = xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1", cell)]})
+    result = validate(read_uploads([upload("信访.xlsx", data)]), today=date(2101, 1, 1))
+    assert result.ok, problems_text(result.problems)
+    assert result.frames["petitions"]["received_on"].dt.date.tolist() == [day]
+
+
+@pytest.mark.parametrize("cell", [2025, 3, 36525, 73416, -1, 0.5])
+def test_any_other_number_in_a_date_cell_is_an_error_naming_the_cell(cell):
+    result = check(upload("信访.xlsx", xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1", cell)]})))
+    [problem] = result.problems
+    assert (problem.row, problem.column, problem.value) == (2, "收件日期", str(cell))
+    assert "数字不是日期" in problem.message and "2000-01-01" in problem.message
+
+
+def test_an_eight_digit_number_reads_as_yyyymmdd():
+    result = check(upload("信访.csv", csv_bytes([PETITION_HEADER, petition("XF-1", "20250105")])))
+    xlsx = check(upload("信访.xlsx", xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1", 20250105)]})))
+    for found in (result, xlsx):
+        assert found.frames["petitions"]["received_on"].dt.date.tolist() == [date(2025, 1, 5)]
+
+
+# --- dates that make sense together ------------------------------------------------------------------
+
+TODAY = date(2025, 6, 30)
+
+
+def test_dates_out_of_order_are_row_errors_naming_both_cells():
+    petitions = [PETITION_HEADER, petition("XF-1", "2025-03-10", closed="2025-03-01")]
+    cases = [
+        CASE_HEADER,
+        case("C-1", filed="2025-03-10", concluded="2025-03-09", outcome="维持"),
+        case("C-2", filed="2025-03-10", hearing="2025-02-01", head="是"),
+    ]
+    result = validate(read_uploads([upload("台账.xlsx", xlsx_bytes({"信访": petitions, "应诉": cases}))]), today=TODAY)
+    found = {(p.sheet, p.row, p.column): p.message for p in result.problems}
+    assert found == {
+        ("信访", 2, "办结日期"): "办结日期（2025-03-01）早于同一行的收件日期（2025-03-10），办结日期不能早于收件日期",
+        ("应诉", 2, "结案日期"): "结案日期（2025-03-09）早于同一行的收案日期（2025-03-10），结案日期不能早于收案日期",
+        ("应诉", 3, "开庭日期"): "开庭日期（2025-02-01）早于同一行的收案日期（2025-03-10），开庭日期不能早于收案日期",
+    }
+
+
+def test_a_date_after_the_import_day_is_an_error_but_a_scheduled_hearing_is_not():
+    petitions = [PETITION_HEADER, petition("XF-1", "2025-07-01")]
+    cases = [CASE_HEADER, case("C-1", filed="2025-06-01", hearing="2025-09-15", head="是")]
+    sessions = [SESSION_HEADER, session("2025-07-02", "宪法学习")]
+    files = xlsx_bytes({"信访": petitions, "应诉": cases, "培训": sessions})
+    result = validate(read_uploads([upload("台账.xlsx", files)]), today=TODAY)
+    found = {(p.sheet, p.column, p.value): p.message for p in result.problems}
+    assert found == {
+        ("信访", "收件日期", "2025-07-01"): "收件日期晚于导入当天（2025-06-30），请核对年份和月份",
+        ("培训", "日期", "2025-07-02"): "日期晚于导入当天（2025-06-30），请核对年份和月份",
+    }
+
+
+def test_the_head_appearing_without_a_hearing_is_a_warning_the_batch_still_imports():
+    cases = [
+        CASE_HEADER,
+        case("C-1", "行政诉讼", "2025-02-01", head="是"),
+        case("C-2", hearing="2025-03-01", head="否"),
+    ]
+    result = check(upload("案件.xlsx", xlsx_bytes({"应诉": cases})))
+    assert result.ok
+    [warning] = result.warnings
+    assert (warning.row, warning.column, warning.value) == (2, "负责人是否出庭", "是")
+    assert "没有“开庭日期”" in warning.message
+
+
+# --- one round of fixes: a missing column hides nothing else -----------------------------------------
+
+
+def test_a_missing_required_column_is_reported_and_every_other_column_still_checked():
+    header = ["信访编号", "收件日期", "事项类别", "是否按期办结"]  # no 来源渠道
+    rows = [
+        header,
+        ["XF-1", "2025-02-30", "规划", "是"],
+        ["XF-2", "2025-01-05", "规划", "大概"],
+        ["XF-1", "2025-01-06"],
+    ]
+    result = check(upload("信访.xlsx", xlsx_bytes({"信访台账": rows})))
+    found = [(p.row, p.column) for p in result.problems]
+    assert found == [(1, "来源渠道"), (2, "收件日期"), (3, "是否按期办结"), (4, "信访编号")]
+    assert "表头缺少必填列：来源渠道" in result.problems[0].message
+    assert not any(p.message == "必填项为空" for p in result.problems), "the column is missing, not each cell"
+
+
+def test_a_csv_lacking_a_required_column_is_still_read_as_its_closest_dataset():
+    rows = [["信访编号", "收件日期", "事项类别"], ["XF-1", "2025-13-01", "规划"]]
+    result = check(upload("信访.csv", csv_bytes(rows)))
+    assert [(p.row, p.column) for p in result.problems] == [(1, "来源渠道"), (2, "收件日期")]
+
+
+# --- what passes validation must store: lengths and control characters -------------------------------
+
+
+def test_text_longer_than_its_limit_is_an_error_naming_the_cell():
+    key, text = "X" * 101, "很" * 1001
+    rows = [PETITION_HEADER, petition(key), petition("XF-2", category=text), petition("Y" * 100, category="很" * 1000)]
+    result = check(upload("信访.xlsx", xlsx_bytes({"信访": rows})))
+    assert [(p.row, p.column, p.message) for p in result.problems] == [
+        (2, "信访编号", "内容过长（101 个字符），此列最多 100 个字符"),
+        (3, "事项类别", "内容过长（1,001 个字符），此列最多 1,000 个字符"),
+    ]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_control_characters_are_an_error_naming_the_cell(kind):
+    # openpyxl refuses control characters, so the workbook carries the _x0000_ escapes Excel writes for them
+    nul, esc = ("\x00", "\x1b") if kind == "csv" else ("_x0000_", "_x001B_")
+    good = [petition(f"OK-{i}") for i in range(150)]  # a NUL in a CSV's first 4 KB marks it as no text at all
+    rows = [PETITION_HEADER, *good, petition("XF-1", category=f"规划{nul}管理"), petition(f"XF-2{esc}[2J")]
+    rows.append(petition("XF-3", category="甲\t乙\n丙"))
+    data = csv_bytes(rows) if kind == "csv" else xlsx_bytes({"信访": rows})
+    result = check(upload(f"信访.{kind}", data))
+    assert [(p.row, p.column) for p in result.problems] == [(152, "事项类别"), (153, "信访编号")]
+    assert "控制字符（U+0000）" in result.problems[0].message and "U+001B" in result.problems[1].message
+
+
+def test_the_longest_cells_validation_allows_are_stored_alike_on_every_database(store):
+    rows = [PETITION_HEADER, petition("K" * 100, category="长" * 1000, unit="单" * 1000, channel="渠" * 1000)]
+    outcome = run_import(store, [upload("长.xlsx", xlsx_bytes({"信访": rows}))], "说" * 200, "人" * 200)
+    assert outcome.ok and outcome.batch_id == 1
+    stored = store.records(PETITIONS)
+    assert stored["petition_no"].tolist() == ["K" * 100] and stored["category"].str.len().tolist() == [1000]
+    assert (store.batches()[0]["label"], store.batches()[0]["user"]) == ("说" * 200, "人" * 200)
+
+
+@pytest.mark.parametrize(("label", "user"), [("说" * 201, ""), ("", "人" * 201), ("第\x00季度", ""), ("", "张\x1b三")])
+def test_a_label_or_importer_name_the_store_cannot_keep_is_refused_before_anything_is_written(store, label, user):
+    from indicators.output import words
+    from indicators.store import MetaRejected
+
+    with pytest.raises(MetaRejected) as refused:
+        run_import(store, [upload("信访.xlsx", xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1")]}))], label, user)
+    text = words.refusal(refused.value)
+    assert ("批次说明" if label else "导入人") in text and ("过长" in text or "控制字符" in text)
+    assert store.is_empty()
+
+
+# --- formulas without a saved value, header-only sheets, report order --------------------------------
+
+
+def test_a_formula_without_a_saved_value_says_so_instead_of_an_empty_cell():
+    rows = [PETITION_HEADER, petition("XF-1", "=DATE(2025,1,5)", closed="=TODAY()"), petition("XF-2")]
+    result = check(upload("公式.xlsx", xlsx_bytes({"信访": rows})))  # openpyxl saves formulas without results
+    assert [(p.row, p.column) for p in result.problems] == [(2, "收件日期"), (2, "办结日期")]
+    assert all("公式" in p.message and "计算结果" in p.message for p in result.problems)
+
+
+def test_a_header_only_file_is_no_empty_batch(store):
+    outcome = run_import(store, [upload("空表.xlsx", xlsx_bytes({"信访": [PETITION_HEADER]}))])
+    assert [p.message for p in outcome.problems] == [
+        "没有数据行：“信访”只有表头，本次上传没有可导入的记录。请填写数据后再上传。"
+    ]
+    assert store.is_empty()
+
+
+def test_a_header_only_sheet_beside_data_is_said_and_skipped(store):
+    data = xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1")], "应诉": [CASE_HEADER]})
+    outcome = run_import(store, [upload("台账.xlsx", data)])
+    assert outcome.ok and set(outcome.plan.datasets) == {"petitions"}
+    from indicators.output import words
+
+    assert words.skipped_frame(outcome)["原因"].tolist() == ["“复议应诉”表只有表头，没有数据行"]
+
+
+def test_problems_are_listed_in_the_order_of_the_columns_in_the_sheet():
+    rows = [PETITION_HEADER, petition("XF-1", channel="", category="规划_x0007_")]  # 来源渠道 is left of 事项类别
+    result = check(upload("信访.xlsx", xlsx_bytes({"信访": rows})))
+    assert [p.column for p in result.problems] == ["来源渠道", "事项类别"]
+    assert [r["列"] for r in problems_frame(result.problems).to_dict("records")] == ["来源渠道", "事项类别"]
+
+
+def test_the_same_file_twice_in_one_upload_is_one_problem_not_one_per_row():
+    data = xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1"), petition("XF-2")]})
+    result = check(upload("a.xlsx", data), upload("b.xlsx", data))
+    assert [(p.file, p.row) for p in result.problems] == [("b.xlsx", None)]
+    assert "与本次上传的文件“a.xlsx”内容完全相同" in result.problems[0].message

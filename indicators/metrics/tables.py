@@ -10,10 +10,36 @@ from datetime import date
 
 import pandas as pd
 
-from .kpis import LITIGATION_TYPE, breakdown, for_unit, in_period, kpis_from_frames, series
-from .normalize import OUTCOME_LABELS, PENDING
+from ..ingest.normalize import OUTCOME_LABELS, PENDING
+from ..schema import (
+    CASE_NO,
+    CASE_TYPE,
+    CATEGORY,
+    CHANNEL,
+    FILED_ON,
+    HEAD_APPEARED,
+    HEARING_ON,
+    HELD_ON,
+    LITIGATION,
+    OUTCOME_CLASS_FIELD,
+    PETITIONS,
+    RECEIVED_ON,
+    TRAINING,
+    UNIT_FIELD,
+    Dataset,
+)
+from .kpis import (
+    LITIGATION_TYPE,
+    REVIEW_TYPE,
+    breakdown,
+    for_unit,
+    hearings_in,
+    in_period,
+    kpis_from_frames,
+    series,
+    yes,
+)
 from .periods import Granularity, Period
-from .schema import LITIGATION, OUTCOME_CLASS_FIELD, PETITIONS, TRAINING, UNIT_FIELD, Dataset
 
 TREND_LENGTH = {Granularity.YEAR: 5, Granularity.HALF: 6, Granularity.QUARTER: 8, Granularity.MONTH: 12}
 OUTCOME_ORDER = ("upheld", "lost", "withdrawn", PENDING)
@@ -53,15 +79,15 @@ def _shares(counts: dict[str, int], label: str) -> pd.DataFrame:
 
 def petitions_by_channel(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
     """Petitions received in the period per channel, with shares."""
-    return _shares(kpis_from_frames(frames, period, unit)["petitions"]["by_channel"], "来源渠道")
+    return _shares(kpis_from_frames(frames, period, unit)["petitions"]["by_channel"], CHANNEL.name)
 
 
 def petitions_by_category(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
     """Petitions received in the period per 事项类别 (未填写 when empty), with shares."""
     rows = for_unit(frames[PETITIONS.id], unit)
-    rows = rows.loc[in_period(rows, "received_on", period)]
-    counts = rows["category"].fillna("未填写").value_counts()
-    return _shares({str(k): int(v) for k, v in counts.items()}, "事项类别")
+    rows = rows.loc[in_period(rows, RECEIVED_ON.field, period)]
+    counts = rows[CATEGORY.field].fillna("未填写").value_counts()
+    return _shares({str(k): int(v) for k, v in counts.items()}, CATEGORY.name)
 
 
 def petitions_monthly(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
@@ -90,17 +116,17 @@ def petition_rates(frames: dict[str, pd.DataFrame], period: Period, unit: str | 
 
 def cases_by_type(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
     counts = kpis_from_frames(frames, period, unit)["litigation"]["by_type"]
-    return pd.DataFrame({"案件类型": list(counts), "件数": list(counts.values())})
+    return pd.DataFrame({CASE_TYPE.name: list(counts), "件数": list(counts.values())})
 
 
 def case_outcomes(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
     """Cases received in the period by type and their outcome today (胜诉/维持, 败诉, 撤诉, 未结)."""
     rows = for_unit(frames[LITIGATION.id], unit)
-    rows = rows.loc[in_period(rows, "filed_on", period)]
-    grid = rows.groupby(["case_type", OUTCOME_CLASS_FIELD]).size()
+    rows = rows.loc[in_period(rows, FILED_ON.field, period)]
+    grid = rows.groupby([CASE_TYPE.field, OUTCOME_CLASS_FIELD]).size()
     out = [
-        {"案件类型": t, "审理结果": OUTCOME_LABELS[c], "件数": int(grid.get((t, c), 0))}
-        for t in ("行政复议", LITIGATION_TYPE)
+        {CASE_TYPE.name: t, "审理结果": OUTCOME_LABELS[c], "件数": int(grid.get((t, c), 0))}
+        for t in (REVIEW_TYPE, LITIGATION_TYPE)
         for c in OUTCOME_ORDER
     ]
     return pd.DataFrame(out)
@@ -133,10 +159,9 @@ def head_appearances(frames: dict[str, pd.DataFrame], period: Period, unit: str 
 def missed_hearings(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
     """行政诉讼 hearings in the period that the agency head did not attend (or not recorded)."""
     rows = for_unit(frames[LITIGATION.id], unit)
-    mask = in_period(rows, "hearing_on", period) & (rows["case_type"] == LITIGATION_TYPE)
-    missed = rows.loc[mask & ~rows["head_appeared"].fillna(False).astype(bool)]
-    out = chinese(missed, LITIGATION, ["case_no", "case_type", "hearing_on", "head_appeared", UNIT_FIELD])
-    return out.sort_values("开庭日期").reset_index(drop=True)
+    missed = rows.loc[hearings_in(rows, period) & ~yes(rows[HEAD_APPEARED.field])]
+    fields = [CASE_NO.field, CASE_TYPE.field, HEARING_ON.field, HEAD_APPEARED.field, UNIT_FIELD]
+    return chinese(missed, LITIGATION, fields).sort_values(HEARING_ON.name).reset_index(drop=True)
 
 
 def sessions_by_type(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
@@ -156,8 +181,8 @@ def session_volume(frames: dict[str, pd.DataFrame], period: Period, unit: str | 
 
 def session_timeline(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
     rows = for_unit(frames[TRAINING.id], unit)
-    rows = rows.loc[in_period(rows, "held_on", period)]
-    return chinese(rows, TRAINING, TRAINING.fields).sort_values("日期").reset_index(drop=True)
+    rows = rows.loc[in_period(rows, HELD_ON.field, period)]
+    return chinese(rows, TRAINING, TRAINING.fields).sort_values(HELD_ON.name).reset_index(drop=True)
 
 
 def records(frames: dict[str, pd.DataFrame], dataset: Dataset, period: Period, unit: str | None) -> pd.DataFrame:

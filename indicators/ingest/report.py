@@ -1,10 +1,12 @@
-"""Problems found in an upload, and the Chinese report users read on screen, in a file or on stderr."""
+"""Problems found in an upload, located as users see them in Excel, and the report as plain text.
+
+Pure Python (the workbook parser's child process builds problems too). Where the text goes, it is
+escaped for its medium there: the terminal, Markdown or a spreadsheet cell.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
-import pandas as pd
+from dataclasses import dataclass
 
 from .normalize import cell_text
 
@@ -14,7 +16,11 @@ _MAX_VALUE_CHARS = 60
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an upload, located as the user sees it in Excel."""
+    """One thing wrong with an upload (or, as a warning, worth a look), located as the user sees it.
+
+    `fileno`, `sheet_no` and `col` are the positions of the file in the upload, the sheet in its
+    workbook and the column in its sheet: reports list problems in the order a reader meets them.
+    """
 
     file: str
     message: str
@@ -22,9 +28,12 @@ class Problem:
     row: int | None = None
     column: str = ""
     value: str = ""
+    fileno: int = 0
+    sheet_no: int = 0
+    col: int = -1
 
     def sort_key(self) -> tuple:
-        return (self.file, self.sheet, self.row or 0, self.column)
+        return (self.fileno, self.sheet_no, self.row or 0, self.col)
 
     def text(self) -> str:
         """One line: where, what value, what was expected."""
@@ -47,14 +56,6 @@ def shown_value(raw: object) -> str:
 
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=Problem.sort_key)
-
-
-def problems_frame(problems: list[Problem]) -> pd.DataFrame:
-    """The report as a table with Chinese headers, in file, sheet and row order."""
-    rows = [asdict(p) for p in sorted_problems(problems)]
-    frame = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
-    frame["row"] = frame["row"].astype("Int64")
-    return frame.rename(columns=REPORT_COLUMNS)
 
 
 def problems_text(problems: list[Problem]) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from indicators.importer import changes_frame, check, history_frame, ignored_frame, preview_frame, run_import
-from indicators.report import problems_frame, problems_text
+from indicators.ingest.report import problems_text
+from indicators.output.words import changes_frame, history_frame, preview_frame, problems_frame, skipped_frame
+from indicators.store.importer import check, run_import
 from ledgers import CASE_HEADER, PETITION_HEADER, case, petition, upload, xlsx_bytes
 
 FIRST = xlsx_bytes(
@@ -31,7 +32,7 @@ def test_preview_says_where_rows_come_from_the_dates_they_cover_and_what_they_do
     assert preview.loc["信访", "覆盖期间（按收件日期）"] == "2025-01-05 至 2025-03-30"
     assert preview.loc["信访", ["新增", "更新", "未变"]].tolist() == [2, 0, 0]
     assert preview.loc["复议应诉", "覆盖期间（按收案日期）"] == "2025-02-01 至 2025-02-01"
-    assert ignored_frame(outcome).to_dict("records") == [
+    assert skipped_frame(outcome).to_dict("records") == [
         {"文件": "一季度.xlsx", "工作表": "说明", "原因": "表头与任何数据集都不相符"}
     ]
     assert changes_frame(outcome).empty

@@ -22,9 +22,14 @@ def file_stem(title: str, ctx: ChartContext) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", raw)
 
 
-def _ticks(periods: pd.Series) -> list[str]:
-    """Period names on two lines (2024年 / 第1季度), so eight of them fit without slanting."""
-    return [p.replace("年", "年<br>", 1) if len(p) > 5 else p for p in periods]
+def _period_ticks(fig: go.Figure, periods: pd.Series) -> None:
+    """Period names on two lines (2024年 / 第1季度), so eight of them fit without slanting.
+
+    The line break lives in the axis's tick text, not in the data: trace data is escaped as text.
+    """
+    labels = list(dict.fromkeys(periods))
+    two_lines = [p.replace("年", "年<br>", 1) if len(p) > 5 else p for p in labels]
+    fig.update_xaxes(tickmode="array", tickvals=labels, ticktext=two_lines, categoryorder="array", categoryarray=labels)
 
 
 def _whole_steps(fig: go.Figure, axis: str, largest: float) -> None:
@@ -92,7 +97,7 @@ def rate_lines(
     fig = go.Figure()
     for i, name in enumerate(rates):
         fig.add_scatter(
-            x=_ticks(df["期间"]),
+            x=df["期间"],
             y=df[name],
             name=name,
             mode="lines+markers+text",
@@ -110,6 +115,7 @@ def rate_lines(
         )
     fig.update_yaxes(title_text="比率（%）", tickformat=".0%", range=[0, 1.15])
     fig.update_xaxes(title_text="期间")
+    _period_ticks(fig, df["期间"])
     return finish(fig, title, "%", ctx)
 
 
@@ -119,12 +125,11 @@ def counts_by_period(df: pd.DataFrame, ctx: ChartContext, title: str, columns: l
         return empty_figure("各期均无数据", title, ctx)
     fig = go.Figure()
     for i, name in enumerate(columns):
-        fig.add_bar(
-            x=_ticks(df["期间"]), y=df[name], name=name, text=df[name], textposition="outside", marker_color=PALETTE[i]
-        )
+        fig.add_bar(x=df["期间"], y=df[name], name=name, text=df[name], textposition="outside", marker_color=PALETTE[i])
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text=f"数量（{measure}）", rangemode="tozero")
     fig.update_xaxes(title_text="期间")
+    _period_ticks(fig, df["期间"])
     if all(pd.api.types.is_integer_dtype(df[name]) for name in columns):
         _whole_steps(fig, "y", df[columns].max().max())
     return finish(fig, title, measure, ctx)
@@ -136,18 +141,18 @@ def stacked_by_period(
     """Stacked bars per period split by a category (long table: 期间, category, value)."""
     if df.empty or df[value].sum() == 0:
         return empty_figure("各期均无数据", title, ctx)
-    order = _ticks(pd.Series(list(dict.fromkeys(df["期间"]))))
     fig = go.Figure()
     for i, (name, part) in enumerate(df.groupby(category, sort=False)):
         fig.add_bar(
-            x=_ticks(part["期间"]),
+            x=part["期间"],
             y=part[value],
             name=str(name),
             text=part[value],
             marker_color=PALETTE[i % len(PALETTE)],
         )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text="期间", categoryorder="array", categoryarray=order)
+    fig.update_xaxes(title_text="期间")
+    _period_ticks(fig, df["期间"])
     fig.update_yaxes(title_text=f"{value}（{measure}）", rangemode="tozero")
     _whole_steps(fig, "y", df.groupby("期间")[value].sum().max())
     return finish(fig, title, measure, ctx)
@@ -198,9 +203,9 @@ def appearances(df: pd.DataFrame, ctx: ChartContext, title: str, target: float) 
     if df["开庭"].sum() == 0:
         return empty_figure("各期均无开庭", title, ctx)
     fig = go.Figure()
-    fig.add_bar(x=_ticks(df["期间"]), y=df["开庭"], name="开庭（次）", text=df["开庭"], marker_color=PALETTE[5])
+    fig.add_bar(x=df["期间"], y=df["开庭"], name="开庭（次）", text=df["开庭"], marker_color=PALETTE[5])
     fig.add_bar(
-        x=_ticks(df["期间"]),
+        x=df["期间"],
         y=df["负责人出庭"],
         name="负责人出庭（次）",
         text=df["负责人出庭"],
@@ -208,7 +213,7 @@ def appearances(df: pd.DataFrame, ctx: ChartContext, title: str, target: float) 
     )
     colors = [ALERT if pd.notna(r) and r < target else OK for r in df["出庭率"]]
     fig.add_scatter(
-        x=_ticks(df["期间"]),
+        x=df["期间"],
         y=df["出庭率"],
         name="出庭率",
         yaxis="y2",
@@ -240,6 +245,7 @@ def appearances(df: pd.DataFrame, ctx: ChartContext, title: str, target: float) 
         },
     )
     fig.update_xaxes(title_text="期间")
+    _period_ticks(fig, df["期间"])
     _whole_steps(fig, "y", df["开庭"].max())
     return finish(fig, title, "次、%", ctx)
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+
+from . import escape
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 PALETTE = ("#1f5fa8", "#e07b24", "#2e8b57", "#c0392b", "#7b5ea7", "#6b7b8c", "#1a9bb0", "#b8921b")
@@ -53,18 +56,48 @@ class ChartContext:
         return f"数据来源：{self.source}{sample}；数据截至 {self.as_of.isoformat()}"
 
 
+# Trace attributes that carry data (ledger text among it) and that Plotly renders as pseudo-HTML.
+DATA_TEXT = ("x", "y", "text", "hovertext", "customdata", "name", "labels")
+
+
+def _escaped(value: object) -> object:
+    """Every string inside a trace attribute escaped for Plotly, whatever the nesting."""
+    if isinstance(value, str):
+        return escape.plotly(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return np.vectorize(_escaped, otypes=[object])(value) if value.size else value
+    if isinstance(value, (list, tuple)):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def escape_data(fig: go.Figure) -> None:
+    """Escape the text of every trace: ledger values (units, channels, names) are shown, never interpreted.
+
+    Builders put no markup in trace data (two-line ticks are axis `ticktext`), so everything there is
+    escaped; the layout text is ours and escapes the context's parts itself (finish).
+    """
+    for trace in fig.data:
+        for attr in DATA_TEXT:
+            if attr in trace and trace[attr] is not None:
+                trace[attr] = _escaped(trace[attr])
+
+
 def finish(fig: go.Figure, title: str, measure: str, ctx: ChartContext) -> go.Figure:
-    """Apply the template, a two-line title (what, measure unit; period and unit) and the footnote."""
+    """Escape the data, apply the template, a two-line title (what, measure; period and unit), the footnote.
+
+    Every chart builder ends here, so this is the one place ledger text leaves for Plotly.
+    """
+    escape_data(fig)
+    scope = " · ".join(escape.plotly(p) for p in (ctx.period_label, ctx.unit_label, f"单位：{measure}"))
     fig.update_layout(
         template=TEMPLATE_NAME,
-        title={
-            "text": f"{title}<br><span style='font-size:14px;color:{NEUTRAL}'>{ctx.period_label} · {ctx.unit_label} · 单位：{measure}</span>"
-        },
+        title={"text": f"{escape.plotly(title)}<br><span style='font-size:14px;color:{NEUTRAL}'>{scope}</span>"},
         width=None,
         height=HEIGHT,
     )
     fig.add_annotation(
-        text=ctx.footnote(),
+        text=escape.plotly(ctx.footnote()),
         xref="paper",
         yref="paper",
         x=0,

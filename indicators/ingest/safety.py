@@ -26,7 +26,7 @@ MAX_RATIO = 100
 MAX_CELLS = 2_000_000  # all sheets together, counted from A1 to the farthest cell with a value
 MAX_COLUMNS = 1_000  # per sheet; ledgers have dozens
 MAX_SHEETS = 200  # a reader's time grows faster than the number of sheets
-MAX_PARSE_BYTES = 1024 * 1024 * 1024  # memory a workbook parser may take on top of the app's own
+MAX_PARSE_BYTES = 1536 * 1024 * 1024  # memory (address space) the parser child may take beyond its start
 MAX_PARSE_SECONDS = 60
 _CHUNK = 1024 * 1024
 

@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from ..schema import LITIGATION, PETITIONS
 from . import tables
 from .cards import build_cards
 from .kpis import compare, kpis_from_frames
 from .periods import Period
-from .schema import LITIGATION, PETITIONS
 
 Frames = dict[str, pd.DataFrame]
 

@@ -1,21 +1,38 @@
-"""Every indicator of shared/spec/kpis.md, as pure functions of a DataFrame of current records.
+"""Every indicator of kpis.md, as pure functions of DataFrames of current records.
 
-The command line and the dashboard call the same functions; nothing here mutates its input.
+The command line and the dashboard call the same functions; nothing here reads the store (load.py
+does) or mutates its input. Fields are named through the schema's Column constants.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 
-from .normalize import PENDING
+from ..ingest.normalize import CASE_TYPES, PENDING
+from ..schema import (
+    CASE_TYPE,
+    CHANNEL,
+    CLOSED_ON,
+    CONCLUDED_ON,
+    FILED_ON,
+    HEAD_APPEARED,
+    HEARING_ON,
+    HELD_ON,
+    HOURS,
+    LITIGATION,
+    ON_TIME,
+    OUTCOME_CLASS_FIELD,
+    PARTICIPANTS,
+    PETITIONS,
+    RECEIVED_ON,
+    SESSION_TYPE,
+    TRAINING,
+    UNIT_FIELD,
+)
 from .periods import Period
-from .schema import LITIGATION, OUTCOME_CLASS_FIELD, PETITIONS, TRAINING, UNIT_FIELD
-from .store import Store
 
 LOST = "lost"
-LITIGATION_TYPE = "行政诉讼"
+REVIEW_TYPE, LITIGATION_TYPE = CASE_TYPES
 
 
 def in_period(frame: pd.DataFrame, field: str, period: Period) -> pd.Series:
@@ -41,15 +58,20 @@ def for_unit(frame: pd.DataFrame, unit: str | None) -> pd.DataFrame:
     return frame if not unit else frame.loc[frame[UNIT_FIELD] == unit]
 
 
+def yes(values: pd.Series) -> pd.Series:
+    """A yes/no column as plain booleans, an empty cell counting as no."""
+    return values.fillna(False).astype(bool)
+
+
 def petition_kpis(frame: pd.DataFrame, period: Period) -> dict:
     """Petitions received in the period, by channel, closed and closed on time."""
-    rows = frame.loc[in_period(frame, "received_on", period)]
-    closed_mask = rows["closed_on"].notna()
+    rows = frame.loc[in_period(frame, RECEIVED_ON.field, period)]
+    closed_mask = rows[CLOSED_ON.field].notna()
     total, closed = len(rows), int(closed_mask.sum())
-    on_time = int((closed_mask & rows["on_time"].fillna(False).astype(bool)).sum())
+    on_time = int((closed_mask & yes(rows[ON_TIME.field])).sum())
     return {
         "total": total,
-        "by_channel": _counts(rows["channel"]),
+        "by_channel": _counts(rows[CHANNEL.field]),
         "closed": closed,
         "closure_rate": _rate(closed, total),
         "on_time": on_time,
@@ -57,16 +79,21 @@ def petition_kpis(frame: pd.DataFrame, period: Period) -> dict:
     }
 
 
+def hearings_in(frame: pd.DataFrame, period: Period) -> pd.Series:
+    """行政诉讼 cases with a hearing in the period: the base of the head-appearance rate."""
+    return in_period(frame, HEARING_ON.field, period) & (frame[CASE_TYPE.field] == LITIGATION_TYPE)
+
+
 def litigation_kpis(frame: pd.DataFrame, period: Period) -> dict:
     """Cases filed, concluded and lost in the period; hearings and the head's appearances."""
-    filed = frame.loc[in_period(frame, "filed_on", period)]
-    concluded = frame.loc[in_period(frame, "concluded_on", period) & (frame[OUTCOME_CLASS_FIELD] != PENDING)]
-    hearings = frame.loc[in_period(frame, "hearing_on", period) & (frame["case_type"] == LITIGATION_TYPE)]
+    filed = frame.loc[in_period(frame, FILED_ON.field, period)]
+    concluded = frame.loc[in_period(frame, CONCLUDED_ON.field, period) & (frame[OUTCOME_CLASS_FIELD] != PENDING)]
+    hearings = frame.loc[hearings_in(frame, period)]
     lost = int((concluded[OUTCOME_CLASS_FIELD] == LOST).sum())
-    appearances = int(hearings["head_appeared"].fillna(False).astype(bool).sum())
+    appearances = int(yes(hearings[HEAD_APPEARED.field]).sum())
     return {
         "cases": len(filed),
-        "by_type": _counts(filed["case_type"]),
+        "by_type": _counts(filed[CASE_TYPE.field]),
         "concluded": len(concluded),
         "lost": lost,
         "loss_rate": _rate(lost, len(concluded)),
@@ -78,28 +105,28 @@ def litigation_kpis(frame: pd.DataFrame, period: Period) -> dict:
 
 def training_kpis(frame: pd.DataFrame, period: Period) -> dict:
     """Sessions held in the period, by type, with participants and hours summed."""
-    rows = frame.loc[in_period(frame, "held_on", period)]
+    rows = frame.loc[in_period(frame, HELD_ON.field, period)]
     return {
         "sessions": len(rows),
-        "by_type": _counts(rows["session_type"]),
-        "participants": int(rows["participants"].fillna(0).sum()),
-        "hours": float(rows["hours"].fillna(0).sum()),
+        "by_type": _counts(rows[SESSION_TYPE.field]),
+        "participants": int(rows[PARTICIPANTS.field].fillna(0).sum()),
+        "hours": float(rows[HOURS.field].fillna(0).sum()),
     }
 
 
 # The fields each section's indicators read: the command line loads only these.
 KPI_FIELDS = {
-    PETITIONS.id: ["received_on", "channel", "closed_on", "on_time", UNIT_FIELD],
+    PETITIONS.id: [RECEIVED_ON.field, CHANNEL.field, CLOSED_ON.field, ON_TIME.field, UNIT_FIELD],
     LITIGATION.id: [
-        "filed_on",
-        "case_type",
-        "hearing_on",
-        "head_appeared",
-        "concluded_on",
+        FILED_ON.field,
+        CASE_TYPE.field,
+        HEARING_ON.field,
+        HEAD_APPEARED.field,
+        CONCLUDED_ON.field,
         OUTCOME_CLASS_FIELD,
         UNIT_FIELD,
     ],
-    TRAINING.id: ["held_on", "session_type", "participants", "hours", UNIT_FIELD],
+    TRAINING.id: [HELD_ON.field, SESSION_TYPE.field, PARTICIPANTS.field, HOURS.field, UNIT_FIELD],
 }
 
 SECTIONS = (
@@ -115,18 +142,6 @@ def kpis_from_frames(frames: dict[str, pd.DataFrame], period: Period, unit: str 
     for key, dataset, compute in SECTIONS:
         out[key] = compute(for_unit(frames[dataset.id], unit), period)
     return out
-
-
-def load_frames(
-    store: Store, start: date, end: date, unit: str | None = None, fields: dict[str, list[str]] | None = None
-) -> dict[str, pd.DataFrame]:
-    """Current records with any period date in [start, end], per dataset id (all fields, or `fields`)."""
-    return {d.id: store.records(d, start, end, unit, (fields or {}).get(d.id)) for _, d, _ in SECTIONS}
-
-
-def compute(store: Store, period: Period, unit: str | None = None) -> dict:
-    """The indicators of one period straight from the store (what `kpis --json` prints)."""
-    return kpis_from_frames(load_frames(store, period.start, period.end, unit, KPI_FIELDS), period, unit)
 
 
 def compare(frames: dict[str, pd.DataFrame], period: Period, unit: str | None = None) -> dict[str, dict]:

@@ -10,11 +10,12 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .normalize import ACCEPTED_FORMS
-from .schema import DATASETS, UNIT_FIELD, Dataset, default_unit
+from ..ingest.normalize import ACCEPTED_FORMS
+from ..schema import DATASETS, EXAMPLE_MARK, INSTRUCTIONS_SHEET, Column, Dataset, Kind
+from .words import column_rules
 
-INSTRUCTIONS = "填表说明"
 _REQUIRED_FILL = PatternFill("solid", fgColor="FDE9D9")
+_EXAMPLE_FONT = Font(italic=True, color="808080")
 
 
 def sheet_name(dataset: Dataset) -> str:
@@ -33,19 +34,32 @@ def _instruction_rows() -> list[list[str]]:
                     "必填" if column.required else "选填",
                     ACCEPTED_FORMS[column.kind],
                     "、".join(column.synonyms) or "—",
-                    column.note or (f"留空即“{default_unit()}”" if column.field == UNIT_FIELD else ""),
+                    column_rules(dataset, column),
                 ]
             )
     return rows
 
 
-GENERAL_NOTES = (
-    "一、每个工作表第一行为表头，表头上方可保留不超过 10 行标题或说明。",
-    "二、可以多出其他列（如序号、备注），导入时忽略且不保存；请勿填写信访人姓名、电话、身份证号等个人信息。",
-    "三、同一记录再次上传（如案件在下一季度结案）会更新原记录，不会重复计数。",
-    "四、任何一行有错，整批文件都不会导入，页面会列出全部问题（文件、工作表、行号、列、值）。",
-    "五、示例行可直接删除或覆盖。",
-)
+def general_notes() -> tuple[str, ...]:
+    """The notes above the column table of 填表说明; the date rules come from the schema."""
+    order = [(d.column(c.not_before).name, c.name) for d in DATASETS for c in d.columns if c.not_before is not None]
+    later = [c.name for d in DATASETS for c in d.columns if c.kind is Kind.DATE and c.future_ok]
+    return (
+        "一、每个工作表第一行为表头，表头上方可保留不超过 10 行标题或说明。",
+        "二、可以多出其他列（如序号、备注），导入时忽略且不保存；请勿填写信访人姓名、电话、身份证号等个人信息。",
+        "三、同一记录再次上传（如案件在下一季度结案）会更新原记录，不会重复计数。",
+        "四、任何一行有错，整批文件都不会导入，页面会列出全部问题（文件、工作表、行号、列、值）。",
+        f"五、第 2 行是示例：{EXAMPLE_MARK.join('“”')}开头的示例行导入时自动跳过，可直接删除或覆盖。",
+        f"六、日期不能晚于导入当天（{'、'.join(later)}除外）；" + "，".join(f"{b}不能早于{a}" for a, b in order) + "。",
+        "七、如单元格是公式，请确认文件保存时已计算（导入读取的是公式保存的结果）。",
+    )
+
+
+def example_value(dataset: Dataset, column: Column) -> str | None:
+    """The example row's cell: the key column's carries EXAMPLE_MARK, so the importer knows the row."""
+    if column is dataset.example_column:
+        return EXAMPLE_MARK + column.example
+    return column.example or None
 
 
 def template_bytes() -> bytes:
@@ -55,7 +69,7 @@ def template_bytes() -> bytes:
     for dataset in DATASETS:
         sheet = book.create_sheet(sheet_name(dataset))
         sheet.append([c.name for c in dataset.columns])
-        sheet.append([c.example or None for c in dataset.columns])
+        sheet.append([example_value(dataset, c) for c in dataset.columns])
         for cell, column in zip(sheet[1], dataset.columns, strict=True):
             cell.font = Font(bold=True)
             if column.required:
@@ -63,14 +77,16 @@ def template_bytes() -> bytes:
             sheet.column_dimensions[cell.column_letter].width = max(14, len(column.name) * 3)
         for cell in sheet[2]:
             cell.number_format = "@"
+            cell.font = _EXAMPLE_FONT
         sheet.freeze_panes = "A2"
-    notes = book.create_sheet(INSTRUCTIONS)
-    for line in GENERAL_NOTES:
+    notes = book.create_sheet(INSTRUCTIONS_SHEET)
+    lines = general_notes()
+    for line in lines:
         notes.append([line])
     notes.append([])
     for row in _instruction_rows():
         notes.append(row)
-    header_row = len(GENERAL_NOTES) + 2
+    header_row = len(lines) + 2
     for cell in notes[header_row]:
         cell.font = Font(bold=True)
     for letter, width in zip("ABCDEF", (40, 14, 10, 60, 30, 40), strict=True):

@@ -16,7 +16,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .schema import LITIGATION, PETITIONS, TRAINING, UNIT_FIELD, Dataset
+from ..schema import LITIGATION, PETITIONS, TRAINING, UNIT_FIELD, Dataset
 
 BUREAU = "重庆市巴南区规划和自然资源局"
 YEAR = 2024

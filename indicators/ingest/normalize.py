@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .schema import Kind
+from ..schema import Kind
 
-BLANK_RE = re.compile(r"[\s\u3000\u00a0\ufeff\u200b]+")
+# White space as ledgers hold it: every Unicode space (the full-width U+3000 among them) and the
+# zero-width characters and byte-order marks that copying from web pages leaves behind.
+BLANK_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u200b\u2060\ufeff\u180e"
+BLANK_RE = re.compile(f"[{re.escape(BLANK_CHARS)}]+")
 UNIT_BRACKETS_RE = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
 CHANNEL_QUOTES = "《》“”\"「」〈〉'‘’"
 
@@ -38,6 +41,11 @@ _SEP_DATE = re.compile(r"^(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})(?:[\sT]
 _CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
+# A number in a date cell is an Excel serial date only within these days (data-format.md).
+SERIAL_FIRST_DAY, SERIAL_LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+_SERIAL_RANGE = ((SERIAL_FIRST_DAY - _EXCEL_EPOCH.date()).days, (SERIAL_LAST_DAY - _EXCEL_EPOCH.date()).days + 1)
+# Control characters (Unicode category Cc) a text cell may not hold: every one but tab and line breaks.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
@@ -70,6 +78,13 @@ def is_blank(raw: Any) -> bool:
         return True
 
 
+def squeeze(raw: Any) -> str:
+    """A cell as text without any white space ("" for a blank cell)."""
+    if raw is None:
+        return ""
+    return BLANK_RE.sub("", raw if isinstance(raw, str) else str(raw))
+
+
 def normalize_header(raw: Any) -> str:
     """A header cell as it is matched: no white space anywhere, no bracketed units."""
     if is_blank(raw):
@@ -91,6 +106,18 @@ def cell_text(raw: Any) -> str:
     if isinstance(raw, date):
         return raw.isoformat()
     return str(raw).strip().strip("\u3000").strip()
+
+
+def text_problem(raw: Any, max_chars: int | None) -> str | None:
+    """What is wrong with a text cell: a control character, or (when limited) more than `max_chars` characters."""
+    if not isinstance(raw, str):
+        return None
+    bad = _CONTROL_RE.search(raw)
+    if bad:
+        return f"含有不可见的控制字符（U+{ord(bad.group()):04X}），请删去后重新输入该单元格"
+    if max_chars is not None and len(text := cell_text(raw)) > max_chars:
+        return f"内容过长（{len(text):,} 个字符），此列最多 {max_chars:,} 个字符"
+    return None
 
 
 def parse_text(raw: Any) -> Parsed:
@@ -124,12 +151,15 @@ def parse_date(raw: Any) -> Parsed:
     if isinstance(raw, date):
         return Parsed(raw)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        if float(raw).is_integer() and 19000101 <= raw <= 29991231:
+        if float(raw).is_integer() and 10_000_000 <= raw <= 99_999_999:
             text = str(int(raw))
-        elif 1 <= raw < 2958466:
+        elif _SERIAL_RANGE[0] <= raw < _SERIAL_RANGE[1]:
             return Parsed((_EXCEL_EPOCH + timedelta(days=int(raw))).date())
         else:
-            return Parsed(error="无法识别的日期")
+            return Parsed(
+                error=f"数字不是日期（数字只在对应 {SERIAL_FIRST_DAY} 至 {SERIAL_LAST_DAY} 时按 Excel 日期读取），"
+                "请填写如 2025-01-05 的日期"
+            )
     else:
         text = BLANK_RE.sub(" ", str(raw)).strip()
     for pattern in (_SEP_DATE, _CN_DATE, _COMPACT_DATE):

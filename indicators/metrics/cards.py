@@ -7,34 +7,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import Targets, targets
+from ..config import Targets, targets
+from .definitions import SECTION_TITLES, indicator
 from .periods import Period
+
+__all__ = ["CARD_SPECS", "SECTION_TITLES", "Card", "CardSpec", "build_cards"]
 
 
 @dataclass(frozen=True)
 class CardSpec:
+    """A card: the indicator it shows (definitions.py names it) and, for a rate, its numerator and denominator."""
+
     section: str
     key: str
-    label: str
-    unit: str = ""
     numerator: str | None = None
     denominator: str | None = None
 
+    @property
+    def label(self) -> str:
+        return indicator(self.section, self.key).name
+
+    @property
+    def unit(self) -> str:
+        return "" if self.numerator else indicator(self.section, self.key).unit
+
 
 CARD_SPECS: tuple[CardSpec, ...] = (
-    CardSpec("petitions", "total", "信访收件", "件"),
-    CardSpec("petitions", "closure_rate", "办结率", numerator="closed", denominator="total"),
-    CardSpec("petitions", "on_time_rate", "按期办结率", numerator="on_time", denominator="closed"),
-    CardSpec("litigation", "cases", "复议应诉收案", "件"),
-    CardSpec("litigation", "loss_rate", "败诉（被纠错）率", numerator="lost", denominator="concluded"),
-    CardSpec(
-        "litigation", "head_appearance_rate", "负责人出庭应诉率", numerator="head_appearances", denominator="hearings"
-    ),
-    CardSpec("training", "sessions", "培训学法活动", "场"),
-    CardSpec("training", "participants", "参加人次", "人次"),
-    CardSpec("training", "hours", "学时", "小时"),
+    CardSpec("petitions", "total"),
+    CardSpec("petitions", "closure_rate", "closed", "total"),
+    CardSpec("petitions", "on_time_rate", "on_time", "closed"),
+    CardSpec("litigation", "cases"),
+    CardSpec("litigation", "loss_rate", "lost", "concluded"),
+    CardSpec("litigation", "head_appearance_rate", "head_appearances", "hearings"),
+    CardSpec("training", "sessions"),
+    CardSpec("training", "participants"),
+    CardSpec("training", "hours"),
 )
-SECTION_TITLES = {"petitions": "信访", "litigation": "复议应诉", "training": "培训学法"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,284 @@
+"""Match a sheet's grid of raw cells to a dataset and keep only that dataset's columns and data rows.
+
+Plain Python over lists, without pandas: it runs inside the workbook parser's child process (so that
+personal columns never leave it) and in the app for CSV files. The header row, synonyms, title rows,
+blank, totals and template-example rows follow the spec's "Layout tolerance".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..schema import BY_ID, DATASETS, EXAMPLE_MARK, INSTRUCTIONS_SHEET, Column, Dataset
+from .normalize import BLANK_CHARS, normalize_header, squeeze
+from .report import Problem
+
+MAX_TITLE_ROWS = 10
+TOTAL_WORDS = ("合计", "总计", "小计")
+Grid = list[list[object]]
+
+
+@dataclass
+class SheetTable:
+    """The data rows of one sheet matched to a dataset, as raw cells per field, with their Excel rows.
+
+    `missing` lists required fields the header lacks (the rest is still checked); `examples` the rows
+    skipped as template examples; `formulas` the (row, field) cells holding a formula without a saved value.
+    """
+
+    file: str
+    fileno: int
+    sheet: str
+    sheet_no: int
+    dataset_id: str
+    header_row: int
+    rows: list[int]
+    cells: dict[str, list[object]]
+    positions: dict[str, int]
+    missing: list[str] = field(default_factory=list)
+    examples: list[int] = field(default_factory=list)
+    formulas: set[tuple[int, str]] = field(default_factory=set)
+
+    @property
+    def dataset(self) -> Dataset:
+        return BY_ID[self.dataset_id]
+
+
+class SkipKind:
+    """Why a sheet brings no rows: words for the preview come from these."""
+
+    EMPTY = "empty"
+    UNMATCHED = "unmatched"
+    INSTRUCTIONS = "instructions"
+    NO_ROWS = "no_rows"
+
+
+@dataclass
+class Skipped:
+    """A sheet that brings no rows, and why (SkipKind); `detail` names what was close or skipped."""
+
+    file: str
+    sheet: str
+    kind: str
+    detail: str = ""
+    examples: int = 0
+
+
+@dataclass
+class ReadResult:
+    """Everything read from one upload: matched tables, skipped sheets and problems found so far."""
+
+    tables: list[SheetTable] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def extend(self, other: ReadResult) -> None:
+        self.tables += other.tables
+        self.skipped += other.skipped
+        self.problems += other.problems
+
+
+@dataclass
+class _Header:
+    row: int
+    columns: dict[str, int]
+    problems: list[str]
+    ambiguous: set[str] = field(default_factory=set)
+
+    def missing(self, dataset: Dataset) -> list[Column]:
+        """Required columns with no header cell; a column named by two synonyms is present, if ambiguous."""
+        return [c for c in dataset.required if c.field not in self.columns and c.field not in self.ambiguous]
+
+
+def is_blank(value: object) -> bool:
+    """True for an empty cell: None, "" or only white space (NaN does not come out of the readers)."""
+    return value is None or value == "" or (isinstance(value, str) and not value.strip(BLANK_CHARS))
+
+
+def _match_header_row(cells: list[str], dataset: Dataset, row: int) -> _Header:
+    """Map a row's normalised header cells to the dataset's columns; the canonical name wins."""
+    header = _Header(row, {}, [])
+    for column in dataset.columns:
+        canonical = [j for j, h in enumerate(cells) if h == column.name]
+        synonyms = [j for j, h in enumerate(cells) if h in column.synonyms]
+        if len(canonical) > 1:
+            header.ambiguous.add(column.field)
+            header.problems.append(
+                f"有 {len(canonical)} 列都名为“{column.name}”，无法确定用哪一列，请删去或改名多余的列"
+            )
+        elif canonical:
+            header.columns[column.field] = canonical[0]
+        elif len(synonyms) == 1:
+            header.columns[column.field] = synonyms[0]
+        elif len(synonyms) > 1:
+            header.ambiguous.add(column.field)
+            names = "”和“".join(cells[j] for j in synonyms)
+            header.problems.append(f"“{names}”两列都可作“{column.name}”，无法确定用哪一列，请删去或改名其中一列")
+    return header
+
+
+def find_header(head: list[list[str]], dataset: Dataset) -> tuple[_Header | None, _Header]:
+    """The first of the top rows holding every required column, and the best partial row seen."""
+    best = _Header(0, {}, [])
+    for i, cells in enumerate(head):
+        header = _match_header_row(cells, dataset, i)
+        if not header.missing(dataset):
+            return header, header
+        if len(header.columns) > len(best.columns):
+            best = header
+    return None, best
+
+
+def _datasets_named(sheet: str) -> list[Dataset]:
+    return [d for d in DATASETS if any(word in sheet for word in d.sheet_words)]
+
+
+def _closest(found: list[tuple[Dataset, _Header | None, _Header]]) -> tuple[Dataset, _Header] | None:
+    """The one dataset whose best partial header matches most columns (at least two), if it is unique."""
+    ranked = sorted(((len(best.columns), d, best) for d, _, best in found), key=lambda r: -r[0])
+    if not ranked or ranked[0][0] < 2 or (len(ranked) > 1 and ranked[1][0] == ranked[0][0]):
+        return None
+    return ranked[0][1], ranked[0][2]
+
+
+def match_sheet(
+    file: str,
+    fileno: int,
+    sheet: str,
+    sheet_no: int,
+    grid: Grid,
+    by_name: bool,
+    formulas: frozenset[tuple[int, int]] = frozenset(),
+) -> ReadResult:
+    """Match one sheet (or CSV) to a dataset and extract its rows; report it skipped otherwise.
+
+    A sheet named for one dataset, or a CSV whose header is closest to one dataset, is read even when
+    its header lacks required columns: the missing columns are one problem and every other column is
+    still checked, so one round of fixes is enough. `formulas` holds (row, column) indexes, from 0,
+    of formula cells without a saved value.
+    """
+    result = ReadResult()
+    if by_name and squeeze(sheet) == INSTRUCTIONS_SHEET:
+        result.skipped.append(Skipped(file, sheet, SkipKind.INSTRUCTIONS))
+        return result
+    if not any(not is_blank(v) for row in grid for v in row):
+        result.skipped.append(Skipped(file, sheet, SkipKind.EMPTY))
+        return result
+    head = [[normalize_header(v) for v in row] for row in grid[: MAX_TITLE_ROWS + 1]]
+    named = _datasets_named(sheet) if by_name else []
+    candidates = named if len(named) == 1 else list(DATASETS)
+    found = [(d, *find_header(head, d)) for d in candidates]
+    matches = [(d, h) for d, h, _ in found if h is not None]
+    if matches:
+        dataset, header = max(matches, key=lambda m: len(m[1].columns))
+    else:
+        partial = (found[0][0], found[0][2]) if len(named) == 1 else None if by_name else _closest(found)
+        if partial is None or not partial[1].columns:
+            return _unmatched(result, file, sheet, named, found)
+        dataset, header = partial
+        missing = "、".join(c.name for c in header.missing(dataset))
+        result.problems.append(
+            Problem(
+                file,
+                f"表头缺少必填列：{missing}（前 {MAX_TITLE_ROWS + 1} 行中没有包含“{dataset.name}”全部必填列的表头行）。"
+                "请补上这些列；其余各列的问题已一并列出",
+                sheet,
+                header.row + 1,
+                missing,
+                fileno=fileno,
+                sheet_no=sheet_no,
+            )
+        )
+    for message in header.problems:
+        result.problems.append(Problem(file, message, sheet, header.row + 1, fileno=fileno, sheet_no=sheet_no))
+    table = _extract(file, fileno, sheet, sheet_no, grid, dataset, header, formulas)
+    if table.rows:
+        result.tables.append(table)
+    else:
+        result.skipped.append(Skipped(file, sheet, SkipKind.NO_ROWS, dataset.name, len(table.examples)))
+    return result
+
+
+def _unmatched(
+    result: ReadResult,
+    file: str,
+    sheet: str,
+    named: list[Dataset],
+    found: list[tuple[Dataset, _Header | None, _Header]],
+) -> ReadResult:
+    """A sheet no dataset's header fits: an error when its name claims one dataset, else skipped."""
+    if len(named) == 1:
+        dataset, _, best = found[0]
+        missing = "、".join(c.name for c in best.missing(dataset))
+        result.problems.append(
+            Problem(
+                file,
+                f"工作表名称对应“{dataset.name}”，但前 {MAX_TITLE_ROWS + 1} 行中没有包含全部必填列的表头行，"
+                f"缺少：{missing}",
+                sheet=sheet,
+            )
+        )
+        return result
+    close = _closest(found)
+    detail = ""
+    if close:
+        dataset, best = close
+        detail = f"最接近“{dataset.name}”，但缺少：{'、'.join(c.name for c in best.missing(dataset))}"
+    result.skipped.append(Skipped(file, sheet, SkipKind.UNMATCHED, detail))
+    return result
+
+
+def _first_text(row: list[object]) -> str | None:
+    """The row's first non-blank cell as text without white space; None for a blank row."""
+    for value in row:
+        if not is_blank(value):
+            return squeeze(value) if isinstance(value, str) else str(value)
+    return None
+
+
+def _extract(
+    file: str,
+    fileno: int,
+    sheet: str,
+    sheet_no: int,
+    grid: Grid,
+    dataset: Dataset,
+    header: _Header,
+    formulas: frozenset[tuple[int, int]],
+) -> SheetTable:
+    """Rows under the header without blank, totals and example rows, keeping only the dataset's columns."""
+    positions = dict(header.columns)
+    fields = list(positions)
+    cols = list(positions.values())
+    table = SheetTable(
+        file,
+        fileno,
+        sheet,
+        sheet_no,
+        dataset.id,
+        header.row + 1,
+        [],
+        {f: [] for f in fields},
+        positions,
+        [c.field for c in header.missing(dataset)],
+    )
+    example_at = positions.get(dataset.example_column.field)
+    by_position = {p: f for f, p in positions.items()}
+    for i in range(header.row + 1, len(grid)):
+        row = grid[i]
+        first = _first_text(row)
+        if first is None or first.startswith(TOTAL_WORDS):
+            continue
+        values = [row[p] if p < len(row) else None for p in cols]
+        if all(is_blank(v) for v in values):
+            continue
+        if example_at is not None and example_at < len(row) and squeeze(row[example_at]).startswith(EXAMPLE_MARK):
+            table.examples.append(i + 1)
+            continue
+        table.rows.append(i + 1)
+        for f, v in zip(fields, values, strict=True):
+            table.cells[f].append(v)
+    if formulas:
+        kept = set(table.rows)
+        table.formulas = {(r + 1, by_position[c]) for r, c in formulas if r + 1 in kept and c in by_position}
+    return table

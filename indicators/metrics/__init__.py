@@ -1,0 +1,1 @@
+"""Metrics: periods → kpis (pure functions of DataFrames) → tables behind the charts → cards → page views."""

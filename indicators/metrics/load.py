@@ -1,0 +1,25 @@
+"""Current records from the store for a span of dates: what the indicators and the pages compute from."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from ..store import Store
+from .kpis import KPI_FIELDS, SECTIONS, kpis_from_frames
+from .periods import Period
+
+Frames = dict[str, pd.DataFrame]
+
+
+def load_frames(
+    store: Store, start: date, end: date, unit: str | None = None, fields: dict[str, list[str]] | None = None
+) -> Frames:
+    """Current records with any period date in [start, end], per dataset id (all fields, or `fields`)."""
+    return {d.id: store.records(d, start, end, unit, (fields or {}).get(d.id)) for _, d, _ in SECTIONS}
+
+
+def compute(store: Store, period: Period, unit: str | None = None) -> dict:
+    """The indicators of one period straight from the store (what `kpis --json` prints)."""
+    return kpis_from_frames(load_frames(store, period.start, period.end, unit, KPI_FIELDS), period, unit)

@@ -1,0 +1,35 @@
+"""Text from ledgers and file names, escaped at the one place it leaves for each medium.
+
+Every string a user typed into a cell or a file name is hostile where it is shown: Markdown would
+fetch `![x](https://evil.example)`, Plotly would draw `<a href>` as a working link, a terminal would
+obey `\\x1b]0;…`. Each medium has one function here, and the code that writes to that medium (the
+pages' `ui.md`, `style.finish` for charts, the command line's `say`) calls it for every value.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; Streamlit adds `:` (emoji,
+# icons, coloured text) and `$` (LaTeX) to what it interprets.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@;,/?])")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+# C0 and C1 controls but tab and newline, DEL, and the bidirectional overrides that reorder what is shown.
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def markdown(value: object) -> str:
+    """A value as literal text inside Markdown (Streamlit's flavour): nothing in it formats, links or loads."""
+    text = _LINE_BREAKS.sub(" ", str(value))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", terminal(text))
+
+
+def plotly(value: object) -> str:
+    """A value as literal text in a Plotly label, title or hover: its pseudo-HTML tags become text."""
+    return html.escape(str(value), quote=False)
+
+
+def terminal(value: object) -> str:
+    """A value safe to print: control and bidirectional-override characters shown as their code."""
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(value))

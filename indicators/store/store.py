@@ -1,0 +1,487 @@
+"""The versioned store's transactions and reads: import a batch, roll one back, read current records.
+
+A record's current version is the version with the newest origin among the batches not rolled back
+(tables.py). An import plans outside the write lock, reading only the current versions of the keys
+its batch carries, and holds the lock only to write (re-planning under it, in the time its own keys
+take, when another writer landed meanwhile). The store returns facts; pages and the command line
+word them (output/words.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ..ingest.validation import FILENO, meta_problems
+from ..schema import DATASETS, UNIT_FIELD, Dataset, Kind, stored_fields
+from .engine import make_engine, write_transaction
+from .plan import KEY, VERSION_ID, Batch, DatasetPlan, FileInfo, Plan, plan_batch, typed_records
+from .tables import VERSIONS, Change, batch_files, batches
+
+SAMPLE_LABEL = "示例数据"
+CHUNK = 900  # keys per IN (...) list: within every database's limit of bound parameters
+
+
+class MetaRejected(ValueError):
+    """A batch label or importer name that the store would not keep as given (messages in Chinese)."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("；".join(messages))
+        self.messages = messages
+
+
+class BatchNotFound(LookupError):
+    def __init__(self, batch_id: int) -> None:
+        super().__init__(batch_id)
+        self.batch_id = batch_id
+
+
+class AlreadyRolledBack(ValueError):
+    def __init__(self, batch_id: int, at: str) -> None:
+        super().__init__(batch_id, at)
+        self.batch_id, self.at = batch_id, at
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A stored batch: its id and the plan it carried out."""
+
+    batch_id: int
+    plan: Plan
+
+
+class Fate:
+    """What rolling a batch back does to a record (rollback_preview)."""
+
+    REMOVED = "removed"  # no other live batch carries it
+    RESTORED = "restored"  # an older version, from `batch`, becomes current
+    KEPT_SAME = "kept_same"  # `batch` carries the same version: nothing changes
+    KEPT_NEWER = "kept_newer"  # `batch`'s newer version is current and stays so
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _frame(result: sa.CursorResult, columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a DataFrame, passed to pandas as plain tuples.
+
+    A SQLAlchemy Row is not a tuple, so pandas would probe every row for a `dtype` attribute first,
+    each probe a failed key lookup raising inside SQLAlchemy: most of `kpis`' time on 100,000 records.
+    """
+    return pd.DataFrame([tuple(row) for row in result.all()], columns=columns)
+
+
+def _version_of(conn: Connection) -> str:
+    last, undone = conn.execute(
+        sa.select(sa.func.max(batches.c.id), sa.func.count().filter(batches.c.rolled_back == sa.true()))
+    ).one()
+    return f"{last or 0}-{undone or 0}"
+
+
+def _live() -> sa.Select:
+    return sa.select(batches.c.id).where(batches.c.rolled_back == sa.false())
+
+
+def _column_values(frame: pd.DataFrame, name: str, kind: Kind | None) -> list:
+    """A column as plain Python values for the driver: None for missing, dates as ISO text."""
+    col = frame[name]
+    if kind is Kind.DATE:
+        col = col.dt.strftime("%Y-%m-%d")
+    return col.astype(object).where(col.notna(), None).tolist()
+
+
+class Store:
+    """The store behind the command line and the dashboard: imports, rollbacks and reads."""
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine or make_engine()
+
+    # --- planning -------------------------------------------------------------------------------
+
+    def plan(self, batch: Batch) -> Plan:
+        """What importing the batch would add, update and leave unchanged, without writing anything."""
+        with self.engine.connect() as conn:
+            return self._plan(conn, batch)
+
+    def _plan(self, conn: Connection, batch: Batch) -> Plan:
+        version = _version_of(conn)
+        repeat_of = self._repeats(conn, batch.files)
+        current, carried = {}, {}
+        for dataset in DATASETS:
+            frame = batch.frames.get(dataset.id)
+            if frame is None:
+                continue
+            current[dataset.id] = self._current_for(conn, dataset, frame[KEY].unique().tolist())
+            carried[dataset.id] = self._carried_for(conn, dataset, frame, repeat_of)
+        # A batch stored before revision 0002 that repeated a file carries no versions: a file matching
+        # only such a batch is read as new, not called a repeat.
+        with_rows = {int(n) for f in batch.frames.values() for n in f[FILENO].unique()}
+        found = {int(n) for c in carried.values() for n in c[FILENO].unique()}
+        repeat_of = {n: b for n, b in repeat_of.items() if n in found or n not in with_rows}
+        return plan_batch(batch, current, carried, repeat_of, version)
+
+    @staticmethod
+    def _repeats(conn: Connection, files: list[FileInfo]) -> dict[int, int]:
+        """Per file position: the earliest live batch that imported a file with the same content."""
+        hashes = sorted({f.sha256 for f in files})
+        if not hashes:
+            return {}
+        query = (
+            sa.select(batch_files.c.sha256, sa.func.min(batch_files.c.batch_id))
+            .where(batch_files.c.sha256.in_(hashes), batch_files.c.batch_id.in_(_live()))
+            .group_by(batch_files.c.sha256)
+        )
+        first = dict(conn.execute(query).all())
+        return {i: first[f.sha256] for i, f in enumerate(files) if f.sha256 in first}
+
+    @staticmethod
+    def _current_for(conn: Connection, dataset: Dataset, keys: list[str]) -> pd.DataFrame:
+        """The current versions of these keys (indexed lookups, in chunks): KEY, VERSION_ID and the fields."""
+        table = VERSIONS[dataset.id]
+        columns = [table.c.record_key, table.c.id, *(table.c[f] for f in dataset.fields)]
+        names = [KEY, VERSION_ID, *dataset.fields]
+        parts = [
+            _frame(
+                conn.execute(sa.select(*columns).where(table.c.record_key.in_(chunk), table.c.is_current == sa.true())),
+                names,
+            )
+            for chunk in _chunks(keys)
+        ]
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=names)
+        return typed_records(frame, dataset)
+
+    @staticmethod
+    def _carried_for(
+        conn: Connection, dataset: Dataset, frame: pd.DataFrame, repeat_of: dict[int, int]
+    ) -> pd.DataFrame:
+        """For rows of repeated files: the version the repeated batch holds of each key (KEY, FILENO, VERSION_ID)."""
+        table = VERSIONS[dataset.id]
+        parts = []
+        for fileno, batch_id in repeat_of.items():
+            keys = frame.loc[frame[FILENO] == fileno, KEY].tolist()
+            for chunk in _chunks(keys):
+                query = sa.select(table.c.record_key, table.c.id).where(
+                    table.c.batch_id == batch_id, table.c.record_key.in_(chunk)
+                )
+                part = _frame(conn.execute(query), [KEY, VERSION_ID])
+                parts.append(part.assign(**{FILENO: fileno}))
+        if not parts:
+            return pd.DataFrame({KEY: pd.Series(dtype=object), FILENO: pd.Series(dtype="int64"), VERSION_ID: []})
+        return pd.concat(parts, ignore_index=True)[[KEY, FILENO, VERSION_ID]]
+
+    # --- importing ------------------------------------------------------------------------------
+
+    def import_batch(
+        self,
+        batch: Batch,
+        label: str = "",
+        user: str = "",
+        *,
+        only_if_empty: bool = False,
+        on_wait: Callable[[], None] | None = None,
+    ) -> Imported | None:
+        """Store a validated batch, all or nothing; None when `only_if_empty` and the store has batches.
+
+        The plan is made before taking the write lock; under it, the store's version is compared and
+        the batch re-planned only if another import or rollback landed in between.
+        """
+        if problems := meta_problems(label, user):
+            raise MetaRejected(problems)
+        if only_if_empty and not self.is_empty():
+            return None
+        plan = self.plan(batch)
+        rows = {k: self._new_rows(dp) for k, dp in plan.datasets.items()}
+        with write_transaction(self.engine, on_wait) as conn:
+            if only_if_empty and conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar_one():
+                return None
+            if _version_of(conn) != plan.version:
+                plan = self._plan(conn, batch)
+                rows = {k: self._new_rows(dp) for k, dp in plan.datasets.items()}
+            batch_id = self._write(conn, batch, plan, rows, label, user)
+        return Imported(batch_id, plan)
+
+    @staticmethod
+    def _new_rows(dp: DatasetPlan) -> list[tuple]:
+        """The batch's new versions of one dataset as tuples in `_VERSION_COLUMNS` order, batch id last."""
+        dataset = dp.dataset
+        kinds = {c.field: c.kind for c in dataset.columns}
+        out: list[tuple] = []
+        for change, frame in ((Change.ADDED, dp.added), (Change.UPDATED, dp.updated), (Change.UNCHANGED, dp.unchanged)):
+            if frame.empty:
+                continue
+            columns = [frame[KEY].tolist(), *(_column_values(frame, f, kinds.get(f)) for f in stored_fields(dataset))]
+            out += [(change, *values) for values in zip(*columns, strict=True)]
+        return out
+
+    def _write(
+        self, conn: Connection, batch: Batch, plan: Plan, rows: dict[str, list[tuple]], label: str, user: str
+    ) -> int:
+        summary = {k: p.counts for k, p in plan.datasets.items()}
+        batch_id = conn.execute(
+            batches.insert().returning(batches.c.id),
+            {
+                "created_at": _now(),
+                "label": label,
+                "user": user,
+                "added": plan.total("added"),
+                "updated": plan.total("updated"),
+                "unchanged": plan.total("unchanged"),
+                "summary": json.dumps(summary, ensure_ascii=False),
+                "repeat": bool(batch.files) and len(plan.repeat_of) == len(batch.files),
+            },
+        ).scalar_one()
+        if batch.files:
+            conn.execute(
+                batch_files.insert(),
+                [
+                    {
+                        "batch_id": batch_id,
+                        "name": f.name,
+                        "sha256": f.sha256,
+                        "size": f.size,
+                        "repeat_of": plan.repeat_of.get(i),
+                    }
+                    for i, f in enumerate(batch.files)
+                ],
+            )
+        for dataset_id, dp in plan.datasets.items():
+            table = VERSIONS[dataset_id]
+            for chunk in _chunks(dp.replaced):
+                conn.execute(table.update().where(table.c.id.in_(chunk)).values(is_current=False))
+            columns = ["change", "record_key", *stored_fields(dp.dataset), "batch_id", "origin", "is_current"]
+            _bulk_insert(conn, table, columns, [(*row, batch_id, batch_id, True) for row in rows[dataset_id]])
+            self._carry(conn, dp, batch_id)
+        return batch_id
+
+    @staticmethod
+    def _carry(conn: Connection, dp: DatasetPlan, batch_id: int) -> None:
+        """Copy the versions repeated files carry into this batch, origin kept, not current."""
+        table = VERSIONS[dp.dataset.id]
+        fields = ["record_key", *stored_fields(dp.dataset), "origin"]
+        ids = [int(v) for v in dp.carried[VERSION_ID]]
+        for chunk in _chunks(ids):
+            source = sa.select(
+                *(table.c[f] for f in fields),
+                sa.literal(batch_id).label("batch_id"),
+                sa.literal(Change.UNCHANGED).label("change"),
+                sa.false().label("is_current"),
+            ).where(table.c.id.in_(chunk))
+            conn.execute(table.insert().from_select([*fields, "batch_id", "change", "is_current"], source))
+
+    # --- rolling back ---------------------------------------------------------------------------
+
+    def rollback(self, batch_id: int, on_wait: Callable[[], None] | None = None) -> None:
+        """Roll a batch back: each record it carried returns to its newest version in a live batch."""
+        with write_transaction(self.engine, on_wait) as conn:
+            row = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).mappings().first()
+            if row is None:
+                raise BatchNotFound(batch_id)
+            if row["rolled_back"]:
+                raise AlreadyRolledBack(batch_id, row["rolled_back_at"])
+            conn.execute(
+                batches.update().where(batches.c.id == batch_id).values(rolled_back=True, rolled_back_at=_now())
+            )
+            for table in VERSIONS.values():
+                keys = sa.select(table.c.record_key).where(table.c.batch_id == batch_id)
+                ranked = _ranked(table, keys)
+                winners = sa.select(ranked.c.id).where(ranked.c.rank == 1)
+                conn.execute(
+                    table.update()
+                    .where(table.c.record_key.in_(keys))
+                    .values(is_current=sa.case((table.c.id.in_(winners), sa.true()), else_=sa.false()))
+                )
+
+    def rollback_preview(self, batch_id: int) -> dict[str, pd.DataFrame]:
+        """Per dataset id, what rolling the batch back does to each record it carries, and why.
+
+        Columns: KEY, `outcome` (a Fate), `batch` (the batch whose version is current afterwards,
+        or None when the record goes).
+        """
+        out = {}
+        with self.engine.connect() as conn:
+            for dataset in DATASETS:
+                table = VERSIONS[dataset.id]
+                keys = sa.select(table.c.record_key).where(table.c.batch_id == batch_id)
+                mine = _frame(
+                    conn.execute(
+                        sa.select(table.c.record_key, table.c.origin, table.c.is_current).where(
+                            table.c.batch_id == batch_id
+                        )
+                    ),
+                    [KEY, "origin", "is_current"],
+                )
+                ranked = _ranked(table, keys, exclude=batch_id)
+                best = _frame(
+                    conn.execute(
+                        sa.select(ranked.c.record_key, ranked.c.batch_id, ranked.c.origin).where(ranked.c.rank == 1)
+                    ),
+                    [KEY, "batch", "best_origin"],
+                )
+                out[dataset.id] = _classify(mine.merge(best, on=KEY, how="left"))
+        return out
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def batches(self) -> list[dict]:
+        """Every batch, oldest first, with its files: the shape of `batches --json` (and a little more)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(batches).order_by(batches.c.id)).mappings().all()
+            files = conn.execute(sa.select(batch_files).order_by(batch_files.c.id)).mappings().all()
+        by_batch: dict[int, list[dict]] = {}
+        for f in files:
+            entry = {"name": f["name"], "sha256": f["sha256"], "repeat_of": f["repeat_of"]}
+            by_batch.setdefault(f["batch_id"], []).append(entry)
+        return [
+            {
+                "id": r["id"],
+                "created_at": r["created_at"],
+                "label": r["label"],
+                "user": r["user"],
+                "files": by_batch.get(r["id"], []),
+                "added": r["added"],
+                "updated": r["updated"],
+                "unchanged": r["unchanged"],
+                "repeat": bool(r["repeat"]),
+                "rolled_back": bool(r["rolled_back"]),
+                "rolled_back_at": r["rolled_back_at"],
+                "summary": json.loads(r["summary"] or "{}"),
+            }
+            for r in rows
+        ]
+
+    def batch_records(self, batch_id: int, dataset: Dataset) -> pd.DataFrame:
+        """The records a batch added or changed in one dataset (not those it re-sent unchanged), typed."""
+        table = VERSIONS[dataset.id]
+        cols = ["change", "is_current", *stored_fields(dataset)]
+        query = sa.select(*(table.c[c] for c in cols)).where(
+            table.c.batch_id == batch_id, table.c.change != Change.UNCHANGED
+        )
+        with self.engine.connect() as conn:
+            frame = _frame(conn.execute(query), cols)
+        return typed_records(frame, dataset)
+
+    def records(
+        self,
+        dataset: Dataset,
+        start: date | None = None,
+        end: date | None = None,
+        unit: str | None = None,
+        fields: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Current records of a dataset, optionally those with any period date in [start, end] and one unit.
+
+        `fields` limits the columns read. Dates are fetched as the database sends them (ISO text on
+        SQLite) and parsed by pandas in one vectorised step instead of row by row.
+        """
+        table = VERSIONS[dataset.id]
+        fields = list(fields or stored_fields(dataset))
+        dates = {c.field for c in dataset.columns if c.kind is Kind.DATE}
+        columns = [sa.type_coerce(table.c[f], sa.String).label(f) if f in dates else table.c[f] for f in fields]
+        query = sa.select(*columns).where(table.c.is_current == sa.true())
+        if start is not None and end is not None:
+            query = query.where(sa.or_(*(table.c[f].between(start, end) for f in dataset.date_fields)))
+        if unit:
+            query = query.where(table.c[UNIT_FIELD] == unit)
+        with self.engine.connect() as conn:
+            frame = _frame(conn.execute(query), fields)
+        return typed_records(frame, dataset)
+
+    def units(self) -> list[str]:
+        """Every unit that has a current record, sorted."""
+        with self.engine.connect() as conn:
+            found: set[str] = set()
+            for table in VERSIONS.values():
+                query = sa.select(table.c[UNIT_FIELD]).where(table.c.is_current == sa.true()).distinct()
+                found.update(conn.execute(query).scalars())
+        return sorted(u for u in found if u)
+
+    def date_range(self, primary: bool = False) -> tuple[date, date] | None:
+        """The earliest and latest period date of current records (primary: each dataset's first date)."""
+        lows, highs = [], []
+        with self.engine.connect() as conn:
+            for dataset in DATASETS:
+                table = VERSIONS[dataset.id]
+                for f in dataset.date_fields[:1] if primary else dataset.date_fields:
+                    lo, hi = conn.execute(
+                        sa.select(sa.func.min(table.c[f]), sa.func.max(table.c[f])).where(
+                            table.c.is_current == sa.true()
+                        )
+                    ).one()
+                    lows += [lo] if lo else []
+                    highs += [hi] if hi else []
+        if not lows:
+            return None
+        return _as_date(min(lows)), _as_date(max(highs))
+
+    def version(self) -> str:
+        """Changes whenever an import or a rollback lands: the key for caches of store reads."""
+        with self.engine.connect() as conn:
+            return _version_of(conn)
+
+    def has_live_sample(self) -> bool:
+        """True while the sample-data batch is imported and not rolled back."""
+        query = sa.select(sa.func.count()).where(batches.c.label == SAMPLE_LABEL, batches.c.rolled_back == sa.false())
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one() > 0
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar_one() == 0
+
+
+def _ranked(table: sa.Table, keys: sa.Select, exclude: int | None = None) -> sa.Subquery:
+    """The live versions of these keys ranked per key by the rule: newest origin first (rank 1 is current)."""
+    live = _live()
+    if exclude is not None:
+        live = live.where(batches.c.id != exclude)
+    rank = sa.func.row_number().over(partition_by=table.c.record_key, order_by=(table.c.origin.desc(), table.c.id))
+    return (
+        sa.select(table.c.id, table.c.record_key, table.c.batch_id, table.c.origin, rank.label("rank"))
+        .where(table.c.record_key.in_(keys), table.c.batch_id.in_(live))
+        .subquery()
+    )
+
+
+def _classify(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each record's fate on rollback from its version in the batch and the best version elsewhere."""
+    other = rows["batch"].notna().to_numpy()
+    same = (rows["best_origin"] == rows["origin"]).to_numpy()
+    newer = (rows["best_origin"] > rows["origin"]).to_numpy()
+    outcome = pd.Series(Fate.REMOVED, index=rows.index, dtype=object)
+    outcome[other] = Fate.RESTORED
+    outcome[other & same] = Fate.KEPT_SAME
+    outcome[other & newer] = Fate.KEPT_NEWER
+    batch = rows["batch"].astype(object).where(rows["batch"].notna(), None)
+    return pd.DataFrame({KEY: rows[KEY], "outcome": outcome, "batch": batch}).sort_values(KEY, ignore_index=True)
+
+
+def _bulk_insert(conn: Connection, table: sa.Table, columns: list[str], rows: list[tuple]) -> None:
+    """Insert many rows at once: COPY on PostgreSQL, one prepared executemany on SQLite."""
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
+
+
+def _as_date(value: object) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]

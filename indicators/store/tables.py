@@ -1,0 +1,86 @@
+"""The store's tables as the newest migration leaves them (migrations/ creates and upgrades them).
+
+Every import is a batch; every record a batch carries is one row of its dataset's versions table.
+`origin` orders versions: the batch whose upload first brought that content. A repeat upload carries
+the versions of the batch it repeats with their origin, so it never outranks a later change, and it
+keeps those records alive when the batch it repeats is rolled back. `is_current` caches the rule
+"newest origin among live batches" so reads are one indexed filter.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..schema import DATASETS, MAX_META_CHARS, Dataset, Kind, stored_fields
+
+RECORD_KEY_CHARS = 500  # wider than any key the validator lets through (100 characters a text key cell)
+SQL_TYPES = {
+    Kind.DATE: sa.Date,
+    Kind.YESNO: sa.Boolean,
+    Kind.COUNT: sa.Integer,
+    Kind.HOURS: sa.Float,
+}
+OUTCOME_CLASS_CHARS = 20
+
+
+class Change:
+    """What a version did to its record when its batch was imported."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+metadata = sa.MetaData()
+batches = sa.Table(
+    "batches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("label", sa.String(MAX_META_CHARS), nullable=False, server_default=""),
+    sa.Column("user", sa.String(MAX_META_CHARS), nullable=False, server_default=""),
+    sa.Column("added", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("updated", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("summary", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("repeat", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("rolled_back", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("rolled_back_at", sa.String(40)),
+)
+batch_files = sa.Table(
+    "batch_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    # The live batch whose identical file this one repeats (its records are carried, not re-read).
+    sa.Column("repeat_of", sa.Integer),
+)
+
+
+def sql_type(kind: Kind) -> sa.types.TypeEngine:
+    return SQL_TYPES.get(kind, sa.Text)()
+
+
+def _version_table(dataset: Dataset) -> sa.Table:
+    """The versions of one dataset's records, with a column per stored field."""
+    derived = {f: sa.String(OUTCOME_CLASS_CHARS) for f in stored_fields(dataset) if f not in dataset.fields}
+    table = sa.Table(
+        f"{dataset.id}_versions",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id"), nullable=False, index=True),
+        sa.Column("record_key", sa.String(RECORD_KEY_CHARS), nullable=False, index=True),
+        sa.Column("change", sa.String(10), nullable=False),
+        sa.Column("is_current", sa.Boolean, nullable=False),
+        *(sa.Column(c.field, sql_type(c.kind)) for c in dataset.columns),
+        *(sa.Column(f, t) for f, t in derived.items()),
+        sa.Column("origin", sa.Integer, nullable=False),
+    )
+    sa.Index(f"ix_{dataset.id}_current", table.c.is_current, table.c[dataset.date_fields[0]])
+    return table
+
+
+VERSIONS: dict[str, sa.Table] = {d.id: _version_table(d) for d in DATASETS}

@@ -1,0 +1,107 @@
+"""Stores written by an earlier version upgrade in place, with every figure unchanged.
+
+tests/fixtures/ holds a store written by commit 0353dff (before migrations existed), as a SQLite file
+and as a PostgreSQL dump, with the figures that commit computed from it (make_main_store.py made them).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from conftest import PG_URL
+
+from indicators.metrics.load import compute
+from indicators.metrics.periods import parse_period
+from indicators.schema import DATASETS, PETITIONS
+from indicators.store import Store, make_engine
+from indicators.store.engine import HEAD, MIGRATIONS, revision
+from indicators.store.importer import run_import
+from indicators.store.tables import metadata
+from ledgers import PETITION_HEADER, petition, upload, xlsx_bytes
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FACTS = json.loads((FIXTURES / "main-0353dff.json").read_text(encoding="utf-8"))
+BATCH_KEYS = ("id", "label", "user", "added", "updated", "unchanged", "repeat", "rolled_back")
+
+
+def _old_store(db_url: str, tmp_path: Path) -> str:
+    """The database at `db_url` filled as commit 0353dff left it; returns the URL to open."""
+    if not PG_URL:
+        path = tmp_path / "old.sqlite3"
+        shutil.copy(FIXTURES / "main-0353dff.sqlite3", path)
+        return f"sqlite:///{path}"
+    schema = db_url.rsplit("%3D", 1)[1]
+    dump = (FIXTURES / "main-0353dff.pg.sql").read_text(encoding="utf-8")
+    dump = dump.replace("CREATE SCHEMA __SCHEMA__;", "").replace("__SCHEMA__", f'"{schema}"')
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(dump)
+    engine.dispose()
+    return db_url
+
+
+def _records(store: Store, dataset) -> dict:
+    frame = store.records(dataset)
+    frame = frame.astype(object).where(frame.notna(), None)
+    rows = [[str(v) if v is not None else None for v in row] for row in frame.itertuples(index=False)]
+    return {"columns": list(frame.columns), "rows": sorted(rows, key=lambda r: [x or "" for x in r])}
+
+
+def test_head_is_the_newest_migration():
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+
+
+def test_a_store_written_by_the_previous_main_upgrades_in_place_with_every_figure_unchanged(db_url, tmp_path):
+    url = _old_store(db_url, tmp_path)
+    with sa.create_engine(url).connect() as conn:
+        assert revision(conn) == "0001", "a store of that time has tables and no alembic_version"
+    engine = make_engine(url)
+    store = Store(engine)
+    with engine.connect() as conn:
+        assert revision(conn) == HEAD
+    for key, expected in FACTS["kpis"].items():
+        period, unit = key.split("|")
+        assert compute(store, parse_period(period), unit or None) == expected, key
+    for dataset in DATASETS:
+        assert _records(store, dataset) == FACTS["records"][dataset.id], dataset.id
+    batches = [{k: b[k] for k in BATCH_KEYS} for b in store.batches()]
+    assert batches == [{k: b[k] for k in BATCH_KEYS} for b in FACTS["batches"]]
+    assert store.units() == FACTS["units"]
+
+    # and it works by today's rules from here on
+    new = xlsx_bytes({"信访": [PETITION_HEADER, petition("XF2025-0099", "2025-06-01")]})
+    outcome = run_import(store, [upload("新.xlsx", new)])
+    assert outcome.ok and outcome.batch_id == len(FACTS["batches"]) + 1
+    store.rollback(2)
+    assert "XF2025-0001" in set(store.records(PETITIONS)["petition_no"]), "batch 3 re-sent it, so it stays"
+    engine.dispose()
+
+
+def test_upgrading_twice_or_opening_an_upgraded_store_changes_nothing(db_url, tmp_path):
+    url = _old_store(db_url, tmp_path)
+    first = make_engine(url)
+    before = Store(first).version()
+    first.dispose()
+    again = make_engine(url)
+    assert Store(again).version() == before
+    again.dispose()
+
+
+@pytest.mark.parametrize("start", ["previous main", "empty"])
+def test_the_migrated_schema_is_the_schema_a_new_store_gets(db_url, tmp_path, start):
+    """Migrations and today's table declarations agree: no column, type or index differs."""
+    engine = make_engine(_old_store(db_url, tmp_path) if start == "previous main" else db_url)
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert differences == []
