@@ -298,7 +298,7 @@ def import_stages(path: Path, db_url: str) -> Stages:
         if not validated.ok:
             raise SystemExit(f"validation found {len(validated.problems)} problems, first: {validated.problems[0]}")
         outcome = Outcome(files, read, validated)
-        store_t, _ = timed(lambda: Store(engine).import_batch(outcome.batch(), label="bench"))
+        store_t, _ = timed(lambda: Store(engine).import_batch(outcome.batch, label="bench"))
     finally:
         engine.dispose()
     received = validated.frames["petitions"]["received_on"]

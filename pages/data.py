@@ -84,7 +84,8 @@ with upload_tab:
         else:
             st.info("检查通过，未发现问题。以下是导入后将发生的变化，确认后才会保存。", icon=":material/fact_check:")
             for note in words.notes(outcome):
-                st.warning(ui.md("{}", note), icon=":material/content_copy:")
+                show = st.warning if note.level == "warning" else st.info
+                show(ui.md("{}", note.text), icon=":material/content_copy:" if note.level == "warning" else None)
             st.dataframe(words.preview_frame(outcome), hide_index=True)
             if outcome.warnings:
                 st.warning(

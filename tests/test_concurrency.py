@@ -167,6 +167,6 @@ def test_a_writer_that_must_wait_says_so_and_then_imports(store, tmp_path):
     holder.start()
     held.wait(10)
     threading.Timer(1.0, release.set).start()
-    imported = store.import_batch(outcome.batch(), on_wait=lambda: said.append("另一批次正在导入，请稍候"))
+    imported = store.import_batch(outcome.batch, on_wait=lambda: said.append("另一批次正在导入，请稍候"))
     holder.join()
     assert said == ["另一批次正在导入，请稍候"] and imported is not None and imported.batch_id == 1

@@ -32,6 +32,15 @@ def test_markdown_escapes_every_character_that_could_format_link_or_load(text):
     assert "\n" not in shown and "\x1b" not in shown
 
 
+@pytest.mark.parametrize(
+    "text", ["https://evil.example/x", "www.evil.example", "admin@evil.example", "WWW.EVIL.EXAMPLE"]
+)
+def test_markdown_breaks_what_gfm_would_link_without_any_syntax(text):
+    shown = escape.markdown(text).replace("\\", "")
+    assert "://" not in shown and "www." not in shown.lower() and not re.search(r"@\w", shown)
+    assert shown.replace(escape.WORD_JOINER, "") == text
+
+
 def test_markdown_keeps_chinese_and_plain_words_as_they_are():
     assert escape.markdown("信访台账 2025年") == "信访台账 2025年"
     assert re.sub(r"\\(.)", r"\1", escape.markdown("2025.xlsx")) == "2025.xlsx"

@@ -66,11 +66,13 @@ def test_one_sheet_filled_the_others_as_they_came_imports_only_the_filled_one(st
     assert {k: p.counts["added"] for k, p in outcome.plan.datasets.items()} == {PETITIONS.id: 1}
     assert store.records(LITIGATION).empty and store.records(TRAINING).empty
     assert compute(store, parse_period("2025"))["litigation"]["head_appearance_rate"] is None, "no invented 100%"
-    assert words.notes(outcome)[0] == "已跳过模板的示例行（“复议应诉台账”1 行、“培训学法台账”1 行），它们不会被导入。"
+    assert words.notes(outcome)[0] == words.Note(
+        "info", "已跳过模板的示例行（“复议应诉台账”1 行、“培训学法台账”1 行），它们不会被导入。"
+    )
     assert INSTRUCTIONS not in words.skipped_frame(outcome)["工作表"].tolist(), (
         "our own instructions are no stray sheet"
     )
-    assert "“填表说明”工作表无需导入" in words.notes(outcome)[1]
+    assert "“填表说明”工作表无需导入" in words.notes(outcome)[1].text
 
 
 def test_an_example_row_among_real_rows_is_skipped_and_said(store):

@@ -29,9 +29,9 @@ def test_preview_says_where_rows_come_from_the_dates_they_cover_and_what_they_do
     preview = preview_frame(outcome).set_index("数据集")
     assert preview.loc["信访", "来源（文件／工作表）"] == "一季度.xlsx／信访台账"
     assert preview.loc["信访", "读取行数"] == 2
-    assert preview.loc["信访", "覆盖期间（按收件日期）"] == "2025-01-05 至 2025-03-30"
+    assert preview.loc["信访", "覆盖期间"] == "2025-01-05 至 2025-03-30（收件日期）"
     assert preview.loc["信访", ["新增", "更新", "未变"]].tolist() == [2, 0, 0]
-    assert preview.loc["复议应诉", "覆盖期间（按收案日期）"] == "2025-02-01 至 2025-02-01"
+    assert preview.loc["复议应诉", "覆盖期间"] == "2025-02-01 至 2025-02-01（收案日期）"
     assert skipped_frame(outcome).to_dict("records") == [
         {"文件": "一季度.xlsx", "工作表": "说明", "原因": "表头与任何数据集都不相符"}
     ]

@@ -68,10 +68,10 @@ def is_blank(raw: Any) -> bool:
     """True for None, NaN, NaT and text that is only white space."""
     if raw is None:
         return True
+    if isinstance(raw, str):
+        return not raw.strip(BLANK_CHARS)
     if isinstance(raw, float) and math.isnan(raw):
         return True
-    if isinstance(raw, str):
-        return not BLANK_RE.sub("", raw)
     try:
         return bool(raw != raw)  # NaT and pandas NA
     except TypeError:
@@ -95,6 +95,8 @@ def normalize_header(raw: Any) -> str:
 
 def cell_text(raw: Any) -> str:
     """A cell as trimmed text; whole numbers lose Excel's trailing `.0`."""
+    if isinstance(raw, str):
+        return raw.strip(BLANK_CHARS)
     if is_blank(raw):
         return ""
     if isinstance(raw, bool):
@@ -105,7 +107,7 @@ def cell_text(raw: Any) -> str:
         return raw.strftime("%Y-%m-%d %H:%M") if (raw.hour or raw.minute) else raw.strftime("%Y-%m-%d")
     if isinstance(raw, date):
         return raw.isoformat()
-    return str(raw).strip().strip("\u3000").strip()
+    return str(raw).strip(BLANK_CHARS)
 
 
 def text_problem(raw: Any, max_chars: int | None) -> str | None:

@@ -53,13 +53,6 @@ class Validated:
         return not self.problems
 
 
-def _cell_key(value: object) -> tuple[type, object] | None:
-    """A cell as a cache key: None when empty, else keyed by type too (1, 1.0 and True are equal in Python)."""
-    if value is None or value == "" or (isinstance(value, float) and value != value):
-        return None
-    return type(value), value
-
-
 def cell_parser(dataset: Dataset, column: Column) -> Callable[[Any], Parsed]:
     """The column's parser, after the checks every text cell passes: no control characters, a length limit."""
     parse = PARSERS[column.kind]
@@ -73,11 +66,18 @@ def cell_parser(dataset: Dataset, column: Column) -> Callable[[Any], Parsed]:
 
 
 def _parse_cells(raw: list[object], parse: Callable[[Any], Parsed]) -> tuple[list[Any], list[str | None]]:
-    """Parse a column once per distinct value: (values, errors), aligned with `raw`."""
-    keys = [_cell_key(v) for v in raw]
-    parsed: dict[tuple[type, object], Parsed] = {key: parse(key[1]) for key in set(keys) if key is not None}
-    blank = parse(None)
-    results = [parsed[key] if key is not None else blank for key in keys]
+    """Parse a column once per distinct value: (values, errors), aligned with `raw`.
+
+    Cells of one type are keyed by value; a column mixing types is keyed by (type, value), since 1, 1.0
+    and True are equal in Python but not in a ledger.
+    """
+    if len({type(v) for v in raw}) <= 1:
+        parsed = {v: parse(v) for v in set(raw)}
+        results = [parsed[v] for v in raw]
+    else:
+        keys = list(zip(map(type, raw), raw, strict=True))
+        by_key = {key: parse(key[1]) for key in set(keys)}
+        results = [by_key[key] for key in keys]
     return [r.value for r in results], [r.error for r in results]
 
 
@@ -109,6 +109,9 @@ def _problem(table: SheetTable, row: int, column: Column, message: str, value: o
 
 def _cell_problems(table: SheetTable, column: Column, raw: list, values: list, errors: list) -> list[Problem]:
     """Unreadable cells, empty required cells and formulas without a saved value, in row order."""
+    formulas = any(f == column.field for _, f in table.formulas)
+    if not formulas and errors.count(None) == len(errors) and not (column.required and None in values):
+        return []
     problems = []
     for i, (value, error) in enumerate(zip(values, errors, strict=True)):
         row = table.rows[i]

@@ -161,9 +161,16 @@ def formula_cells(data: bytes) -> dict[str, frozenset[tuple[int, int]]]:
         part = target if target.startswith("xl/") else f"xl/{target}"
         with contextlib.suppress(KeyError):
             xml = archive.read(part)
-            if _FORMULA.search(xml):
+            if _has_formulas(xml):
                 out[sheet.get("name") or ""] = _empty_formulas(xml)
     return out
+
+
+def _has_formulas(xml: bytes) -> bool:
+    """Whether a sheet's XML holds any formula: a plain byte search unless its tags carry a prefix."""
+    if b"<sheetData" in xml:
+        return b"<f>" in xml or b"<f " in xml or b"<f/>" in xml
+    return _FORMULA.search(xml) is not None
 
 
 def _empty_formulas(xml: bytes) -> frozenset[tuple[int, int]]:

@@ -15,6 +15,10 @@ import re
 # icons, coloured text) and `$` (LaTeX) to what it interprets.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@;,/?])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+# GitHub-flavoured Markdown links bare URLs, www. names and e-mail addresses even when every character is
+# escaped; an invisible word joiner after each `:`, `@` and `www` keeps them text.
+WORD_JOINER = "\u2060"
+_AUTOLINKS = re.compile(r"(?<=[:@])|(?<=www)(?=\\?\.)", re.IGNORECASE)
 # C0 and C1 controls but tab and newline, DEL, and the bidirectional overrides that reorder what is shown.
 _TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -22,7 +26,7 @@ _TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2
 def markdown(value: object) -> str:
     """A value as literal text inside Markdown (Streamlit's flavour): nothing in it formats, links or loads."""
     text = _LINE_BREAKS.sub(" ", str(value))
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", terminal(text))
+    return _AUTOLINKS.sub(WORD_JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", terminal(text)))
 
 
 def plotly(value: object) -> str:

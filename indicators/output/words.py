@@ -6,14 +6,14 @@ tables; each medium escapes the text where it writes it (output/escape.py).
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import pandas as pd
 
 from ..ingest.report import REPORT_COLUMNS, Problem, sorted_problems
 from ..ingest.sheets import SkipKind
-from ..schema import BY_ID, DATASETS, TEXT_KINDS, Column, Dataset, Kind
+from ..schema import BY_ID, DATASETS, INSTRUCTIONS_SHEET, TEXT_KINDS, Column, Dataset, Kind
 from ..store import AlreadyRolledBack, BatchNotFound, MetaRejected, StoreBusy
 from ..store.importer import Outcome
 from ..store.plan import KEY
@@ -54,8 +54,9 @@ def preview_frame(outcome: Outcome) -> pd.DataFrame:
         frame = outcome.validated.frames.get(dataset.id)
         if frame is None:
             continue
-        dates = frame[dataset.date_fields[0]].dropna()
-        span = f"{dates.min():%Y-%m-%d} 至 {dates.max():%Y-%m-%d}" if len(dates) else "—"
+        first_date = dataset.column(dataset.date_fields[0])
+        dates = frame[first_date.field].dropna()
+        span = f"{dates.min():%Y-%m-%d} 至 {dates.max():%Y-%m-%d}（{first_date.name}）" if len(dates) else "—"
         tables = [t for t in outcome.read.tables if t.dataset_id == dataset.id]
         sources = [t.file + (f"／{t.sheet}" if t.sheet else "") for t in tables]
         counts = outcome.plan.datasets[dataset.id].counts if outcome.plan else {}
@@ -66,7 +67,7 @@ def preview_frame(outcome: Outcome) -> pd.DataFrame:
                 "更新": counts.get("updated"),
                 "未变": counts.get("unchanged"),
                 "读取行数": len(frame),
-                f"覆盖期间（按{dataset.column(dataset.date_fields[0]).name}）": span,
+                "覆盖期间": span,
                 "来源（文件／工作表）": "；".join(sources),
             }
         )
@@ -90,24 +91,35 @@ def skipped_frame(outcome: Outcome) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["文件", "工作表", "原因"])
 
 
-def notes(outcome: Outcome) -> list[str]:
+@dataclass(frozen=True)
+class Note:
+    """A sentence of the preview: `warning` for what may surprise (a repeated file), else `info`."""
+
+    level: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def notes(outcome: Outcome) -> list[Note]:
     """What the preview says besides its tables: examples skipped, the instructions sheet, repeated files."""
     out = []
     examples = [(t, len(t.examples)) for t in outcome.read.tables if t.examples]
     examples += [(s, s.examples) for s in outcome.read.skipped if s.kind == SkipKind.NO_ROWS and s.examples]
     if examples:
         where = "、".join(f"“{t.sheet or t.file}”{n} 行" for t, n in examples)
-        out.append(f"已跳过模板的示例行（{where}），它们不会被导入。")
+        out.append(Note("info", f"已跳过模板的示例行（{where}），它们不会被导入。"))
     if any(s.kind == SkipKind.INSTRUCTIONS for s in outcome.read.skipped):
-        out.append("模板自带的“填表说明”工作表无需导入，已略过。")
+        out.append(Note("info", f"模板自带的“{INSTRUCTIONS_SHEET}”工作表无需导入，已略过。"))
     if outcome.plan:
         for fileno, batch_id in outcome.plan.repeat_of.items():
             name = outcome.files[fileno].name
-            out.append(
+            text = (
                 f"“{name}”与批次 {batch_id} 已导入的文件完全相同（SHA-256 相同），属于重复上传："
-                "其记录计为“未变”，本批次同样载有它们（撤销批次 "
-                f"{batch_id} 时，只要本批次有效，这些记录仍然保留）。"
+                f"其记录计为“未变”，本批次同样载有它们（撤销批次 {batch_id} 时，只要本批次有效，这些记录仍然保留）。"
             )
+            out.append(Note("warning", text))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from ..ingest.reading import Upload, read_uploads
 from ..ingest.report import Problem
@@ -37,6 +38,7 @@ class Outcome:
     def ok(self) -> bool:
         return not self.problems
 
+    @cached_property
     def batch(self) -> Batch:
         """The validated records as the store takes them, each with its key."""
         frames = {k: with_keys(f, BY_ID[k]) for k, f in self.validated.frames.items()}
@@ -54,7 +56,7 @@ def check(store: Store, uploads: list[Upload], today: date | None = None) -> Out
     """Read and validate a batch and say what it would change, without storing anything."""
     outcome = prepare(uploads, today)
     if outcome.ok:
-        outcome.plan = store.plan(outcome.batch())
+        outcome.plan = store.plan(outcome.batch)
     return outcome
 
 
@@ -69,7 +71,9 @@ def commit(
 ) -> Outcome:
     """Store a checked, problem-free upload as one batch (the page's confirm button, the CLI's import)."""
     assert outcome.ok, "an upload with problems is never stored"
-    imported = store.import_batch(outcome.batch(), label, user, only_if_empty=only_if_empty, on_wait=on_wait)
+    imported = store.import_batch(
+        outcome.batch, label, user, only_if_empty=only_if_empty, on_wait=on_wait, plan=outcome.plan
+    )
     if imported is not None:
         outcome.batch_id, outcome.plan = imported.batch_id, imported.plan
     return outcome
