@@ -27,5 +27,5 @@ try:
     page.run()
 except Exception:
     # Users get a Chinese message; the traceback goes to the server log only.
-    logging.getLogger("dashboard").exception("page %s failed", page.title)
+    logging.getLogger("dashboard").exception("page %s failed", getattr(page, "url_path", "?"))
     st.error(INTERNAL_ERROR, icon=":material/error:")

@@ -23,6 +23,17 @@ from indicators.output.style import HEIGHT, WIDTH, ChartContext
 from indicators.store import Store, db_url, make_engine
 
 ALL_UNITS = "全部单位"
+# What the sidebar and each page say while the sample batch is live: all the data, or part of it.
+SAMPLE_SIDEBAR = {
+    "all": "当前显示的是**示例数据**（据 2024 年度报告生成），可在「数据管理」页撤销。",
+    "part": "当前数据中**含示例数据**（据 2024 年度报告生成，批次说明为“示例数据”），可在「数据管理」页撤销该批次。",
+}
+SAMPLE_CAPTION = {
+    "all": ":material/info: 示例数据：据《巴南区规划和自然资源局法治政府建设2024年度报告》生成，"
+    "正式使用前请在「数据管理」页撤销该批次。",
+    "part": ":material/info: 含示例数据：与正式台账一起显示的还有据 2024 年度报告生成的示例批次，"
+    "正式使用前请在「数据管理」页撤销该批次。",
+}
 DATA_PAGE = "pages/data.py"
 SELECTION_KEY = "selection"
 CACHE_ENTRIES = 64
@@ -58,7 +69,7 @@ def store() -> Store:
 def store_facts(url: str, version: str) -> dict:
     """Units, the span of primary dates and whether sample data is live, for one store version."""
     s = get_store(url)
-    return {"units": s.units(), "range": s.date_range(primary=True), "sample": s.has_live_sample()}
+    return {"units": s.units(), "range": s.date_range(primary=True), "sample": s.sample_share()}
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -76,7 +87,7 @@ class Selection:
     period: Period
     unit: str | None
     version: str
-    sample: bool
+    sample: str  # Store.sample_share: "", "all" or "part"
     as_of: date
 
     @property
@@ -123,9 +134,7 @@ def sidebar() -> Selection | None:
     unit = st.sidebar.selectbox("单位", units, key="unit")
     period = parse_period(code)
     if facts["sample"]:
-        st.sidebar.info(
-            "当前显示的是**示例数据**（据 2024 年度报告生成），可在「数据管理」页撤销。", icon=":material/info:"
-        )
+        st.sidebar.info(SAMPLE_SIDEBAR[facts["sample"]], icon=":material/info:")
     return Selection(period, None if unit == ALL_UNITS else unit, version, facts["sample"], min(period.end, last))
 
 
@@ -176,9 +185,7 @@ def require_selection(selection: Selection | None) -> Selection:
 
 def sample_notice(selection: Selection) -> None:
     if selection.sample:
-        st.caption(
-            ":material/info: 示例数据：据《巴南区规划和自然资源局法治政府建设2024年度报告》生成，正式使用前请在「数据管理」页撤销该批次。"
-        )
+        st.caption(SAMPLE_CAPTION[selection.sample])
 
 
 def chart(build: Callable[..., go.Figure], data: pd.DataFrame, ctx: ChartContext, title: str, key: str, *args) -> None:

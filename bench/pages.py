@@ -165,7 +165,7 @@ def png_exports(runs: int) -> tuple[float, list[float], list[float]]:
     finally:
         engine.dispose()
     data = views.petitions(frames, period, None)
-    ctx = ChartContext(period.label, "全部单位", period.end, True)
+    ctx = ChartContext(period.label, "全部单位", period.end, "all")
     fig = charts.year_on_year(data["monthly"], ctx, "每月信访件数：2024年与2023年对比")
     cold = timed(lambda: export.figure_png(fig))
     paced = []

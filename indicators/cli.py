@@ -96,6 +96,7 @@ def _pct(value: float | None) -> str:
 
 
 def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
+    from .metrics.cards import has_records
     from .metrics.load import compute
     from .metrics.periods import parse_period
 
@@ -104,6 +105,8 @@ def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UserError(str(exc)) from None
     result = compute(store, period, args.unit)
+    if args.unit and not has_records(result) and args.unit not in (units := store.units()):
+        say(f"注意：没有任何记录属于单位“{args.unit}”，数字均为 0。现有单位：{'、'.join(units) or '无'}。", sys.stderr)
     if args.json:
         say(json.dumps(result, ensure_ascii=False))
         return 0
@@ -146,8 +149,11 @@ def cmd_batches(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(store: Store, args: argparse.Namespace) -> int:
+    preview = store.rollback_preview(args.batch_id)
     store.rollback(args.batch_id, on_wait=_waiting)
-    say(f"已撤销批次 {args.batch_id}：它改动的记录均已恢复为其他有效批次中的最新版本。")
+    say(f"已撤销批次 {args.batch_id}：它载有的记录各自回到其他有效批次中的最新版本，没有的即删除。")
+    for line in words.rollback_lines(preview):
+        say(line)
     return 0
 
 

@@ -125,7 +125,7 @@ CATEGORY = Column("category", "事项类别", Kind.TEXT, False, ("类别", "问�
 CLOSED_ON = Column(
     "closed_on", "办结日期", Kind.DATE, False, ("结案日期",), "2025-01-20", "未办结的留空", not_before=RECEIVED_ON.field
 )
-ON_TIME = Column("on_time", "是否按期办结", Kind.YESNO, False, ("按期办结",), "是")
+ON_TIME = Column("on_time", "是否按期办结", Kind.YESNO, False, ("按期办结",), "是", only_with=CLOSED_ON.field)
 PETITION_UNIT = Column(UNIT_FIELD, "单位", Kind.TEXT, False, ("责任单位",), "", _UNIT_NOTE)
 
 PETITIONS = Dataset(
@@ -171,11 +171,28 @@ HEAD_APPEARED = Column(
     "有开庭日期时填写",
     only_with=HEARING_ON.field,
 )
+# 结案日期 and 审理结果 each need the other (a decided case has both): their fields are named once here.
+_CONCLUDED, _OUTCOME = "concluded_on", "outcome"
 CONCLUDED_ON = Column(
-    "concluded_on", "结案日期", Kind.DATE, False, ("审结日期",), "", "未结案的留空", not_before=FILED_ON.field
+    _CONCLUDED,
+    "结案日期",
+    Kind.DATE,
+    False,
+    ("审结日期",),
+    "",
+    "未结案的留空",
+    not_before=FILED_ON.field,
+    only_with=_OUTCOME,
 )
 OUTCOME = Column(
-    "outcome", "审理结果", Kind.OUTCOME, False, ("结果", "裁判结果", "复议结果"), "", "留空即未结（审理中）"
+    _OUTCOME,
+    "审理结果",
+    Kind.OUTCOME,
+    False,
+    ("结果", "裁判结果", "复议结果"),
+    "",
+    "留空即未结（审理中）",
+    only_with=_CONCLUDED,
 )
 CASE_UNIT = Column(UNIT_FIELD, "单位", Kind.TEXT, False, ("责任单位",), "", _UNIT_NOTE)
 

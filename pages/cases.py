@@ -24,7 +24,9 @@ ui.chart(charts.rate_lines, data["loss"], sel.trend_context(), "败诉（被纠�
 ui.chart(charts.appearances, data["appearances"], sel.trend_context(), "开庭与负责人出庭应诉", "appear", goal)
 
 st.subheader("负责人未出庭的开庭")
-if data["missed"].empty:
+if k["hearings"] == 0:
+    st.info(ui.md("{}没有已开庭的行政诉讼案件。", sel.period.label), icon=":material/event_busy:")
+elif data["missed"].empty:
     st.success(ui.md("{}所有开庭均有机关负责人出庭。", sel.period.label), icon=":material/check_circle:")
 else:
     st.dataframe(data["missed"], hide_index=True, placeholder="")

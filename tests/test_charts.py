@@ -149,7 +149,7 @@ def frames() -> Frames:
     return validated.frames
 
 
-def context(period: Period, builder: Builder, sample: bool = True) -> ChartContext:
+def context(period: Period, builder: Builder, sample: str = "all") -> ChartContext:
     ctx = ChartContext(period.label, ALL, min(period.end, date(2024, 12, 31)), sample)
     return _year_ctx(ctx, period) if builder.name == "monthly" else ctx
 
@@ -176,7 +176,7 @@ def assert_styled(fig: go.Figure, ctx: ChartContext) -> None:
     assert len(notes) == 1, [a.text for a in fig.layout.annotations]
     assert SOURCE in notes[0]
     assert f"截至 {ctx.as_of.isoformat()}" in notes[0]
-    assert ("示例数据" in notes[0]) == ctx.sample
+    assert ("示例数据" in notes[0]) == bool(ctx.sample)
 
 
 def assert_labelled(fig: go.Figure) -> None:
@@ -248,7 +248,7 @@ def _assert_says_empty(fig: go.Figure, builder: Builder, ctx: ChartContext) -> N
 def test_no_records_gives_a_chart_that_says_so(frames, builder):
     empty = {k: v.iloc[0:0] for k, v in frames.items()}
     period = parse_period("2024Q4")
-    ctx = context(period, builder, sample=False)
+    ctx = context(period, builder, sample="")
     _assert_says_empty(builder.build(empty, period, ctx), builder, ctx)
 
 

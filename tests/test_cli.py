@@ -153,3 +153,20 @@ def test_a_successful_import_piped_into_head_ends_quietly(db_url, ledgers):
     )
     assert done.stdout.startswith("导入成功：批次 1")
     assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+def test_a_unit_with_no_record_is_said_beside_the_zeros(db_url, ledgers, capsys):
+    run(capsys, "import", str(ledgers["good"]))
+    status, out, err = run(capsys, "kpis", "--period", "2025", "--unit", "法规课", "--json")
+    assert status == 0 and json.loads(out)["petitions"]["total"] == 0, "the JSON stays valid on stdout"
+    assert "没有任何记录属于单位“法规课”" in err and "现有单位：本单位" in err
+
+
+def test_rollback_says_what_happened_to_the_records(db_url, tmp_path, capsys):
+    first, second = tmp_path / "一.xlsx", tmp_path / "二.xlsx"
+    first.write_bytes(xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1"), petition("XF-2")]}))
+    second.write_bytes(xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1", channel="来信来访"), petition("XF-3")]}))
+    run(capsys, "import", str(first))
+    run(capsys, "import", str(second))
+    status, out, _ = run(capsys, "rollback", "2")
+    assert status == 0 and "信访：已删除 1 条，恢复为之前版本 1 条" in out

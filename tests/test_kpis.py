@@ -126,3 +126,25 @@ def test_kpi_functions_do_not_mutate_their_input(store):
     compare(frames, parse_period("2025Q1"), unit="法规科")
     for key, frame in frames.items():
         pd.testing.assert_frame_equal(frame, copies[key])
+
+
+def test_a_hearing_scheduled_after_today_is_not_yet_a_hearing_nor_a_missed_appearance():
+    from datetime import date
+
+    from indicators.ingest.reading import read_uploads
+    from indicators.ingest.validation import validate
+    from indicators.metrics.kpis import litigation_kpis
+    from ledgers import CASE_HEADER, case, upload, xlsx_bytes
+
+    cases = [
+        CASE_HEADER,
+        case("C-1", filed="2025-09-01", hearing="2025-11-10", head="是"),
+        case("C-2", filed="2025-09-02", hearing="2025-12-22"),  # scheduled: today is 2025-12-02
+    ]
+    today = date(2025, 12, 2)
+    frame = validate(read_uploads([upload("案件.xlsx", xlsx_bytes({"应诉": cases}))]), today=today).frames["litigation"]
+    quarter = parse_period("2025Q4")
+    now = litigation_kpis(frame, quarter, today)
+    assert (now["hearings"], now["head_appearances"], now["head_appearance_rate"]) == (1, 1, 1.0)
+    later = litigation_kpis(frame, quarter, date(2025, 12, 31))
+    assert (later["hearings"], later["head_appearances"]) == (2, 1), "once held, an unanswered hearing is a miss"

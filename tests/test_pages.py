@@ -355,6 +355,16 @@ def test_the_sample_notice_shows_while_the_sample_is_live(store, sample):
     assert_page_equals_kpis(at, "sessions", cli_kpis("2024Q4"))
 
 
+def test_real_batches_beside_the_sample_are_not_called_sample_data(store, sample):
+    import_ledger(store, "执法支队台账.xlsx", other_unit_ledgers())
+    app = Dashboard()
+    assert any("含示例数据" in i.value for i in app.at.sidebar.info)
+    at = app.visit("petitions")
+    assert any("含示例数据" in c.value for c in at.main.caption)
+    notes = [spec["layout"]["annotations"][-1]["text"] for spec in chart_specs(at)]
+    assert notes and all("含示例数据" in n for n in notes), notes
+
+
 def test_cached_reads_follow_the_store_version(store, sample):
     app = Dashboard()
     assert shown_metrics(app.at)["信访收件"] == "85件"

@@ -544,3 +544,22 @@ def test_the_same_file_twice_in_one_upload_is_one_problem_not_one_per_row():
     result = check(upload("a.xlsx", data), upload("b.xlsx", data))
     assert [(p.file, p.row) for p in result.problems] == [("b.xlsx", None)]
     assert "与本次上传的文件“a.xlsx”内容完全相同" in result.problems[0].message
+
+
+def test_half_recorded_outcomes_and_on_time_answers_are_shown_for_review():
+    """A value that does not count without its partner is a warning, so no figure drops a row silently."""
+    petitions = [PETITION_HEADER, petition("XF-1", "2025-01-05", on_time="是")]
+    cases = [
+        CASE_HEADER,
+        case("C-1", filed="2025-01-10", concluded="2025-03-01"),
+        case("C-2", filed="2025-01-11", outcome="维持"),
+        case("C-3", filed="2025-01-12", concluded="2025-03-02", outcome="驳回"),
+    ]
+    result = check(upload("台账.xlsx", xlsx_bytes({"信访": petitions, "应诉": cases})))
+    assert result.ok
+    assert [(w.sheet, w.row, w.column) for w in result.warnings] == [
+        ("信访", 2, "是否按期办结"),
+        ("应诉", 2, "结案日期"),
+        ("应诉", 3, "审理结果"),
+    ]
+    assert "没有“办结日期”" in result.warnings[0].message

@@ -151,7 +151,9 @@ def _cross_checks(table: SheetTable, out: pd.DataFrame, today: date) -> tuple[li
             other = dataset.column(column.only_with)
             lonely = out[column.field].notna() & out[other.field].isna()
             for row in rows[lonely.to_numpy()]:
-                message = f"填写了“{column.name}”，但同一行没有“{other.name}”：该值不计入指标，请核对"
+                message = (
+                    f"填写了“{column.name}”，但同一行没有“{other.name}”：缺少“{other.name}”时此值不计入指标，请核对"
+                )
                 warnings.append(_problem(table, row, column, message, _shown(out.at[row, column.field])))
     return problems, warnings
 

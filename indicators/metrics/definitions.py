@@ -73,7 +73,13 @@ INDICATORS: tuple[Indicator, ...] = (
         f"结案案件中{OUTCOME.name}属于“{OUTCOME_LABELS[LOST]}”一类（含以下字词之一：{_LOST_WORDS}）的件数。",
     ),
     Indicator("litigation", "loss_rate", "败诉（被纠错）率", "%", "败诉（被纠错） ÷ 结案；结案为 0 时不计算。"),
-    Indicator("litigation", "hearings", "开庭", "次", f"{HEARING_ON.name}在本期内的{LITIGATION_TYPE}案件数。"),
+    Indicator(
+        "litigation",
+        "hearings",
+        "开庭",
+        "次",
+        f"{HEARING_ON.name}在本期内、且不晚于统计当天的{LITIGATION_TYPE}案件数（已排期尚未开庭的不计，以免算作负责人未出庭）。",
+    ),
     Indicator(
         "litigation",
         "head_appearances",

@@ -6,6 +6,8 @@ does) or mutates its input. Fields are named through the schema's Column constan
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from ..ingest.normalize import CASE_TYPES, PENDING
@@ -79,16 +81,20 @@ def petition_kpis(frame: pd.DataFrame, period: Period) -> dict:
     }
 
 
-def hearings_in(frame: pd.DataFrame, period: Period) -> pd.Series:
-    """行政诉讼 cases with a hearing in the period: the base of the head-appearance rate."""
-    return in_period(frame, HEARING_ON.field, period) & (frame[CASE_TYPE.field] == LITIGATION_TYPE)
+def hearings_in(frame: pd.DataFrame, period: Period, today: date | None = None) -> pd.Series:
+    """行政诉讼 cases heard in the period by `today`: the base of the head-appearance rate.
+
+    A hearing dated after today is scheduled, not held: counting it would count the head as absent.
+    """
+    held = frame[HEARING_ON.field] <= pd.Timestamp(today or date.today())
+    return in_period(frame, HEARING_ON.field, period) & held & (frame[CASE_TYPE.field] == LITIGATION_TYPE)
 
 
-def litigation_kpis(frame: pd.DataFrame, period: Period) -> dict:
-    """Cases filed, concluded and lost in the period; hearings and the head's appearances."""
+def litigation_kpis(frame: pd.DataFrame, period: Period, today: date | None = None) -> dict:
+    """Cases filed, concluded and lost in the period; hearings held by `today` and the head's appearances."""
     filed = frame.loc[in_period(frame, FILED_ON.field, period)]
     concluded = frame.loc[in_period(frame, CONCLUDED_ON.field, period) & (frame[OUTCOME_CLASS_FIELD] != PENDING)]
-    hearings = frame.loc[hearings_in(frame, period)]
+    hearings = frame.loc[hearings_in(frame, period, today)]
     lost = int((concluded[OUTCOME_CLASS_FIELD] == LOST).sum())
     appearances = int(yes(hearings[HEAD_APPEARED.field]).sum())
     return {

@@ -43,16 +43,21 @@ pio.templates[TEMPLATE_NAME] = TEMPLATE
 
 @dataclass(frozen=True)
 class ChartContext:
-    """What every chart states about itself: period, unit, as-of date and whether data is sample."""
+    """What every chart states about itself: period, unit, as-of date and how much of the data is sample.
+
+    `sample` is "" (none), "all" or "part" (Store.sample_share).
+    """
 
     period_label: str
     unit_label: str
     as_of: date
-    sample: bool = False
+    sample: str = ""
     source: str = SOURCE
 
     def footnote(self) -> str:
-        sample = "（示例数据，据2024年度报告生成）" if self.sample else ""
+        sample = {"all": "（示例数据，据2024年度报告生成）", "part": "（含示例数据，据2024年度报告生成）"}.get(
+            self.sample, ""
+        )
         return f"数据来源：{self.source}{sample}；数据截至 {self.as_of.isoformat()}"
 
 

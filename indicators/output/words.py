@@ -79,9 +79,7 @@ def skipped_frame(outcome: Outcome) -> pd.DataFrame:
     reasons = {
         SkipKind.EMPTY: lambda s: "空工作表",
         SkipKind.UNMATCHED: lambda s: "表头与任何数据集都不相符" + (f"（{s.detail}）" if s.detail else ""),
-        SkipKind.NO_ROWS: lambda s: (
-            f"“{s.detail}”表只有表头，没有数据行" + (f"（模板示例行已跳过 {s.examples} 行）" if s.examples else "")
-        ),
+        SkipKind.NO_ROWS: lambda s: f"“{s.detail}”表只有表头{'和模板示例行' if s.examples else ''}，没有数据行",
     }
     rows = [
         {"文件": s.file, "工作表": s.sheet, "原因": reasons[s.kind](s)}
@@ -216,6 +214,19 @@ def rollback_frame(preview: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 {"数据集": dataset.name, "结果": label, "记录数": len(keys), "原因": reason(batch), "记录": shown}
             )
     return pd.DataFrame(rows, columns=["数据集", "结果", "记录数", "原因", "记录"])
+
+
+def rollback_lines(preview: dict[str, pd.DataFrame]) -> list[str]:
+    """The command line's account of a rollback, from its preview: per dataset, how many records went where."""
+    lines = []
+    for dataset in DATASETS:
+        fates = preview.get(dataset.id)
+        if fates is None or fates.empty:
+            continue
+        counts = fates["outcome"].value_counts()
+        parts = [f"{_FATES[f][0].replace('将', '已')} {int(counts[f])} 条" for f in _FATES if f in counts]
+        lines.append(f"  {dataset.name}：{'，'.join(parts)}")
+    return lines
 
 
 def refusal(exc: Exception) -> str:

@@ -428,9 +428,15 @@ class Store:
 
     def has_live_sample(self) -> bool:
         """True while the sample-data batch is imported and not rolled back."""
-        query = sa.select(sa.func.count()).where(batches.c.label == SAMPLE_LABEL, batches.c.rolled_back == sa.false())
+        return self.sample_share() != ""
+
+    def sample_share(self) -> str:
+        """How much of the live data is the sample's: "" none, "all", or "part" (real batches beside it)."""
+        sample = sa.func.count().filter(batches.c.label == SAMPLE_LABEL)
+        query = sa.select(sample, sa.func.count()).where(batches.c.rolled_back == sa.false())
         with self.engine.connect() as conn:
-            return conn.execute(query).scalar_one() > 0
+            samples, live = conn.execute(query).one()
+        return "" if not samples else "all" if samples == live else "part"
 
     def is_empty(self) -> bool:
         with self.engine.connect() as conn:
