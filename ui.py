@@ -128,14 +128,14 @@ def sidebar() -> Selection | None:
     if st.session_state.get("period") not in options:
         st.session_state["period"] = period_of(last, granularity).code
     code = st.sidebar.selectbox("期间", options, format_func=lambda c: parse_period(c).label, key="period")
-    units = [ALL_UNITS, *facts["units"]]
+    units = [None, *facts["units"]]  # None is all units: a unit may well be named 全部单位 itself
     if st.session_state.get("unit") not in units:
-        st.session_state["unit"] = ALL_UNITS
-    unit = st.sidebar.selectbox("单位", units, key="unit")
+        st.session_state["unit"] = None
+    unit = st.sidebar.selectbox("单位", units, format_func=lambda u: ALL_UNITS if u is None else u, key="unit")
     period = parse_period(code)
     if facts["sample"]:
         st.sidebar.info(SAMPLE_SIDEBAR[facts["sample"]], icon=":material/info:")
-    return Selection(period, None if unit == ALL_UNITS else unit, version, facts["sample"], min(period.end, last))
+    return Selection(period, unit, version, facts["sample"], min(period.end, last))
 
 
 def ensure_entrypoint() -> None:
@@ -204,7 +204,7 @@ def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext
     left, right, _ = st.columns([1, 1, 2])
     left.download_button(
         "下载图片 PNG",
-        data=_later(export.figure_png, fig),
+        data=later(export.figure_png, fig),
         file_name=f"{stem}.png",
         mime="image/png",
         key=f"{key}-png",
@@ -213,7 +213,7 @@ def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext
     )
     right.download_button(
         "下载数据 Excel",
-        data=_later(export.xlsx_bytes, {title: data}),
+        data=later(export.xlsx_bytes, {title: data}),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}-xlsx",
@@ -222,6 +222,6 @@ def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext
     )
 
 
-def _later(func: Callable, *args: object) -> Callable[[], bytes]:
+def later(func: Callable, *args: object) -> Callable[[], bytes]:
     """Defer an export until its button is clicked."""
     return lambda: func(*args)

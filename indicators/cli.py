@@ -11,13 +11,14 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from .ingest.reading import Upload
-from .ingest.report import problems_text
+from .ingest.report import problems_lines
 from .ingest.safety import Rejected
 from .output import escape, words
 from .store import SAMPLE_LABEL, AlreadyRolledBack, BatchNotFound, MetaRejected, Store, StoreBusy
@@ -25,21 +26,41 @@ from .store.importer import Outcome, run_import
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 SAMPLE_USER = "示例数据生成程序"
+DEBUG_ENV = "INDICATORS_DEBUG"
 
 
 class UserError(Exception):
     """A mistake the user can fix; its message is printed as it is."""
 
 
-def say(text: str, stream: TextIO | None = None) -> None:
-    """Print a line for a person or a pipe, with every control character shown as its code."""
-    print(escape.terminal(text), file=stream or sys.stdout)
+# argparse's own messages, as the command line says them in Chinese.
+ARGPARSE_WORDS = (
+    ("the following arguments are required", "缺少参数"),
+    ("unrecognized arguments", "无法识别的参数"),
+    ("invalid int value", "应为整数"),
+    ("invalid choice", "无效的命令"),
+    ("expected one argument", "缺少取值"),
+    ("argument ", "参数 "),
+)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a wrong command line in Chinese, with exit status 2 as argparse does."""
+
+    def error(self, message: str) -> NoReturn:
+        for english, chinese in ARGPARSE_WORDS:
+            message = message.replace(english, chinese)
+        say(f"错误：命令行有误（{message}）。用法见 python -m indicators --help", sys.stderr)
+        sys.exit(2)
+
+
+def say(line: str, stream: TextIO | None = None) -> None:
+    """Print one line for a person or a pipe, with every line break and control character shown as its code."""
+    print(escape.terminal(line), file=stream or sys.stdout)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m indicators", description="法治政府建设指标：导入台账、计算指标、管理批次"
-    )
+    parser = Parser(prog="python -m indicators", description="法治政府建设指标：导入台账、计算指标、管理批次")
     sub = parser.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="导入一个或多个台账文件（作为一个批次）")
     imp.add_argument("files", nargs="+", metavar="FILE")
@@ -60,6 +81,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _file_name(path: Path) -> str:
+    """A file's name as its owner reads it: names from unpacked Chinese archives are often GBK, not UTF-8."""
+    raw = os.fsencode(path.name)
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
+
+
 def _uploads(paths: list[str]) -> list[Upload]:
     uploads = []
     for name in paths:
@@ -67,9 +99,10 @@ def _uploads(paths: list[str]) -> list[Upload]:
         if not path.is_file():
             raise UserError(f"找不到文件：{name}")
         try:
-            uploads.append(Upload.from_path(path))
+            upload = Upload.from_path(path)
         except Rejected as exc:
-            raise UserError(f"文件“{path.name}”：{exc}") from None
+            raise UserError(f"文件“{_file_name(path)}”：{exc}") from None
+        uploads.append(Upload(_file_name(path), upload.data))
     return uploads
 
 
@@ -80,7 +113,8 @@ def _waiting() -> None:
 def _report(outcome: Outcome) -> int:
     """Exit status and output of an import: the summary, or the full problem report on stderr."""
     if not outcome.ok:
-        say(problems_text(outcome.problems), sys.stderr)
+        for line in problems_lines(outcome.problems):
+            say(line, sys.stderr)
         return 1
     for line in words.summary_lines(outcome):
         say(line)
@@ -150,7 +184,7 @@ def cmd_batches(store: Store, args: argparse.Namespace) -> int:
 
 def cmd_rollback(store: Store, args: argparse.Namespace) -> int:
     preview = store.rollback_preview(args.batch_id)
-    store.rollback(args.batch_id, on_wait=_waiting)
+    store.rollback(args.batch_id, on_wait=lambda: say(words.WAITING_ROLLBACK, sys.stderr))
     say(f"已撤销批次 {args.batch_id}：它载有的记录各自回到其他有效批次中的最新版本，没有的即删除。")
     for line in words.rollback_lines(preview):
         say(line)
@@ -213,4 +247,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OSError as exc:
         say(f"错误：读写文件失败：{exc.strerror or exc}", sys.stderr)
+    except Exception:  # a failure nobody foresaw: no traceback for the user, the details on request
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exc()
+        say(
+            "错误：发生了意外的内部错误，本次操作未完成，没有保存任何数据。请把所用文件和命令转给系统管理员"
+            f"（设置环境变量 {DEBUG_ENV}=1 后重试可看到详细信息）。",
+            sys.stderr,
+        )
     return 1

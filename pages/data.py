@@ -74,7 +74,7 @@ with upload_tab:
             st.dataframe(report, hide_index=True, placeholder="")
             st.download_button(
                 "下载错误报告（.xlsx）",
-                data=export.xlsx_bytes({"错误报告": report}),
+                data=ui.later(export.xlsx_bytes, {"错误报告": report}),
                 file_name="导入错误报告.xlsx",
                 mime=XLSX,
                 on_click="ignore",
@@ -162,7 +162,7 @@ with history_tab:
             if left.button("确认撤销", type="primary", key="do_rollback"):
                 waiting = st.empty()
                 try:
-                    store.rollback(chosen, on_wait=lambda: waiting.info(words.WAITING))
+                    store.rollback(chosen, on_wait=lambda: waiting.info(words.WAITING_ROLLBACK))
                 except REFUSED as exc:  # e.g. rolled back meanwhile from another window
                     state.pop("confirm_rollback", None)
                     waiting.error(ui.md("{}", words.refusal(exc)), icon=":material/error:")

@@ -131,17 +131,22 @@ def test_cell_values_and_file_names_reach_the_terminal_as_text(db_url, tmp_path,
 
     reversed_name = tmp_path / "台账\u202egpj.csv"  # shows as 台账vsc.jpg where bidi overrides are obeyed
     reversed_name.write_bytes(hostile.read_bytes())
-    status, out, err = run(capsys, "import", str(reversed_name))
+    status, _, reversed_err = run(capsys, "import", str(reversed_name))
+    assert status == 1 and "U+202E" in reversed_err and "台账\\u202egpj.csv" in reversed_err
+
+    labelled = tmp_path / "好.csv"
+    labelled.write_bytes(hostile.read_bytes())
+    status, out, _ = run(capsys, "import", "--label", "一季度", str(labelled))
     assert status == 0
-    assert json.loads(run(capsys, "batches", "--json")[1])[0]["files"][0]["name"] == reversed_name.name
     _, listing, _ = run(capsys, "batches")
-    assert "台账\\u202egpj.csv" in listing
+    forged = run(capsys, "import", "--label", "Q1\n批次 99 伪造（已撤销）", str(labelled))
+    assert forged[0] == 1 and "批次说明只能写一行" in forged[2], "a label cannot forge a line of a listing"
 
     bad = tmp_path / "坏.csv"
     bad.write_bytes(csv_bytes([PETITION_HEADER, *(petition(f"OK-{i}") for i in range(150)), petition("XF\x1b[2J")]))
     status, _, report = run(capsys, "import", str(bad))
     assert status == 1 and "XF\\u001b[2J" in report
-    for text in (out, err, listing, report):
+    for text in (out, err, reversed_err, listing, report):
         assert not any(attack in text for attack in TERMINAL_ATTACKS), text
 
 
@@ -170,3 +175,23 @@ def test_rollback_says_what_happened_to_the_records(db_url, tmp_path, capsys):
     run(capsys, "import", str(second))
     status, out, _ = run(capsys, "rollback", "2")
     assert status == 0 and "信访：已删除 1 条，恢复为之前版本 1 条" in out
+
+
+def test_file_names_in_gbk_are_read_as_their_owner_wrote_them(db_url, tmp_path, capsys):
+    name = "信访台账.csv".encode("gbk")  # as unpacked from a zip made on a Chinese Windows
+    path = Path(os.fsdecode(bytes(tmp_path) + b"/" + name))
+    path.write_bytes(csv_bytes([PETITION_HEADER, petition("XF-1")]))
+    status, _, err = run(capsys, "import", str(path))
+    assert status == 0, err
+    assert json.loads(run(capsys, "batches", "--json")[1])[0]["files"][0]["name"] == "信访台账.csv"
+
+
+@pytest.mark.parametrize("args", [["rollback", "99999999999999999999"], ["rollback", "abc"], ["kpis"]])
+def test_wrong_arguments_are_answered_in_chinese(db_url, capsys, args):
+    try:
+        status = main(args)
+    except SystemExit as exit_:
+        status = exit_.code
+    err = capsys.readouterr().err
+    assert status in (1, 2) and "错误：" in err and "Traceback" not in err
+    assert not any(word in err for word in ("invalid int", "required", "usage"))

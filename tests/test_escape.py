@@ -49,13 +49,14 @@ def test_markdown_keeps_chinese_and_plain_words_as_they_are():
 @pytest.mark.parametrize("text", HOSTILE)
 def test_plotly_text_has_no_tag_left(text):
     shown = escape.plotly(text)
-    assert "<" not in shown and ">" not in shown
-    assert shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+    assert "<" not in shown and ">" not in shown and "\u202e" not in shown
+    back = shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("\\u202e", "\u202e")
+    assert back == text
 
 
 def test_terminal_shows_control_and_bidi_characters_as_codes():
-    shown = escape.terminal("a\x1b]0;title\x07b\x1b[2Jc\u202ed\x9be\tf\ng")
-    assert shown == "a\\u001b]0;title\\u0007b\\u001b[2Jc\\u202ed\\u009be\tf\ng"
+    shown = escape.terminal("a\x1b]0;title\x07b\x1b[2Jc\u202ed\x9be\tf\ng\rh")
+    assert shown == "a\\u001b]0;title\\u0007b\\u001b[2Jc\\u202ed\\u009be\tf\\u000ag\\u000dh"
 
 
 def test_terminal_escaping_keeps_json_valid_and_equal():

@@ -43,7 +43,9 @@ def assert_chinese_error(parsed) -> None:
 SEPARATED = ("{y}-{m}-{d}", "{y}/{m}/{d}", "{y}.{m}.{d}", "{y}年{m}月{d}日")
 COMPACT = "{y:04d}{m:02d}{d:02d}"
 
-dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31))
+# Every date a ledger may hold (normalize.SERIAL_FIRST_DAY to SERIAL_LAST_DAY), and dates outside it.
+dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
+outside = st.dates(min_value=date(1, 1, 1), max_value=date(1999, 12, 31)) | st.dates(min_value=date(2101, 1, 1))
 times = st.none() | st.builds(
     lambda h, m, s, pad: (f"{h:02d}" if pad else str(h)) + f":{m:02d}" + (f":{s:02d}" if s is not None else ""),
     st.integers(0, 23),
@@ -83,6 +85,13 @@ def test_every_text_form_of_a_date_parses_back_to_that_date(day, form, pad_month
 def test_excel_date_cells_keep_their_date_and_lose_the_time(day, hour, minute):
     assert parse_date(datetime.combine(day, time(hour, minute))).value == day
     assert parse_date(day).value == day
+
+
+@FAST
+@given(day=outside, form=st.sampled_from((*SEPARATED, COMPACT)), cell=st.booleans())
+def test_a_date_outside_2000_to_2100_is_an_error_in_every_form(day, form, cell):
+    raw = datetime.combine(day, time()) if cell else render(form, day.year, day.month, day.day, True, True)
+    assert_chinese_error(parse_date(raw))
 
 
 @FAST

@@ -7,10 +7,10 @@ command line run in a subprocess on the same store, for several granularities, p
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import os
 import re
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -20,6 +20,7 @@ import streamlit as st
 from streamlit.runtime import pages_manager
 from streamlit.testing.v1 import AppTest, app_test
 
+from indicators import cli
 from indicators.cli import load_sample
 from indicators.ingest.reading import Upload
 from indicators.metrics.periods import Granularity, parse_period
@@ -145,18 +146,18 @@ class Dashboard:
             self.at.sidebar.selectbox(key="period").set_value(period)
             self.run()
         if unit:
-            self.at.sidebar.selectbox(key="unit").set_value(unit)
+            self.at.sidebar.selectbox(key="unit").set_value(None if unit == ALL_UNITS else unit)
             self.run()
         return self.at
 
 
 def cli_kpis(period: str, unit: str | None = None) -> dict:
-    """`python -m indicators kpis --period P --json [--unit U]` on the test's store (INDICATORS_DB_URL)."""
-    args = [sys.executable, "-m", "indicators", "kpis", "--period", period, "--json"]
-    args += ["--unit", unit] if unit else []
-    done = subprocess.run(args, cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    """`python -m indicators kpis --period P --json [--unit U]` on the test's store, run in this process."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = cli.main(["kpis", "--period", period, "--json", *(["--unit", unit] if unit else [])])
+    assert status == 0, err.getvalue()
+    return json.loads(out.getvalue())
 
 
 def shown_metrics(at: AppTest) -> dict[str, str]:
@@ -363,6 +364,17 @@ def test_real_batches_beside_the_sample_are_not_called_sample_data(store, sample
     assert any("含示例数据" in c.value for c in at.main.caption)
     notes = [spec["layout"]["annotations"][-1]["text"] for spec in chart_specs(at)]
     assert notes and all("含示例数据" in n for n in notes), notes
+
+
+def test_a_unit_named_like_the_all_units_choice_is_a_unit_of_its_own(store, sample):
+    sheets = {"信访": [PETITION_HEADER, petition("QB-1", date(2024, 11, 8), "来信来访", unit=ALL_UNITS)]}
+    import_ledger(store, "同名单位.xlsx", sheets)
+    app = Dashboard()
+    assert app.at.selectbox(key="unit").options.count(ALL_UNITS) == 2
+    assert shown_metrics(app.choose(unit=ALL_UNITS))["信访收件"] == "86件", "the first entry is every unit"
+    app.at.sidebar.selectbox(key="unit").set_value(ALL_UNITS)  # the unit itself
+    app.run()
+    assert shown_metrics(app.at)["信访收件"] == "1件"
 
 
 def test_cached_reads_follow_the_store_version(store, sample):

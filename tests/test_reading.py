@@ -479,13 +479,14 @@ def test_a_title_line_above_the_header_does_not_confuse_the_delimiter():
 def test_formula_cells_without_a_saved_value_are_known_to_the_reader():
     rows = [PETITION_HEADER, petition("XF-1", "=DATE(2025,1,5)"), petition("XF-2", closed="=A1")]
     table = only_table(read(upload("公式.xlsx", xlsx_bytes({"信访": rows}))))
-    assert table.formulas == {(2, "received_on"), (3, "closed_on")}
+    assert set(table.unreadable) == {(2, "received_on"), (3, "closed_on")}
+    assert all("没有保存它的计算结果" in why for why in table.unreadable.values())
 
 
 def test_formula_cells_with_a_saved_value_read_as_that_value():
     data = _with_cached_value(xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1", "=DATE(2025,1,5)")]}))
     result = read(upload("公式.xlsx", data))
-    assert not only_table(result).formulas and column(only_table(result), "received_on") == [45662]
+    assert not only_table(result).unreadable and column(only_table(result), "received_on") == [45662]
     assert validate(result).frames["petitions"]["received_on"].dt.date.tolist() == [date(2025, 1, 5)]
 
 
@@ -504,3 +505,60 @@ def _with_cached_value(data: bytes) -> bytes:
                 part = re.sub(rb"<f>([^<]*)</f>\s*<v>\s*</v>", rb"<f>\1</f><v>45662</v>", part)
             target.writestr(item, part)
     return out.getvalue()
+
+
+def test_excel_error_values_are_reported_not_read_as_empty():
+    rows = [PETITION_HEADER, petition("XF-1", closed="#N/A", unit="#REF!"), petition("XF-2")]
+    result = read(upload("错误值.xlsx", xlsx_bytes({"信访": rows})))  # openpyxl writes these as error cells
+    assert {k: v[:20] for k, v in only_table(result).unreadable.items()} == {
+        (2, "closed_on"): "单元格是 Excel 错误值（#N/A）",
+        (2, "unit"): "单元格是 Excel 错误值（#REF!",
+    }
+    problems = validate(result).problems
+    assert [(p.row, p.column) for p in problems] == [(2, "办结日期"), (2, "单位")]
+
+
+def test_a_formula_in_a_cell_without_its_reference_is_still_found():
+    import re as regex
+    import zipfile
+
+    full = [1, "XF-1", "2025-01-05", "民呼我为", "规划管理", "=C2+10", "是", "法规科"]  # no gap: r is optional
+    data = xlsx_bytes(
+        {"信访": [PETITION_HEADER, full, [2, "XF-2", "2025-01-06", "来信来访", "规划", None, None, "甲"]]}
+    )
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            part = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                part = regex.sub(rb'(<c)\s+r="[A-Z]+\d+"', rb"\1", part)  # cells located by their order only
+            target.writestr(item, part)
+    table = only_table(read(upload("无引用.xlsx", out.getvalue())))
+    assert set(table.unreadable) == {(2, "closed_on")}
+
+
+def test_serial_dates_of_a_1904_workbook_count_from_1904():
+    from datetime import timedelta
+
+    book = Workbook()
+    book.epoch = __import__("openpyxl").utils.datetime.CALENDAR_MAC_1904
+    sheet = book.active
+    sheet.title = "信访"
+    sheet.append(PETITION_HEADER)
+    sheet.append(petition("XF-1", 44196))  # a plain number, no date format
+    out = io.BytesIO()
+    book.save(out)
+    frame = validate(read(upload("mac.xlsx", out.getvalue()))).frames["petitions"]
+    assert frame["received_on"].dt.date.tolist() == [date(1904, 1, 1) + timedelta(days=44196)]
+
+
+def test_a_quote_left_open_in_a_csv_is_refused_not_swallowing_the_rows_after_it():
+    text = '信访编号,收件日期,来源渠道\nC3,2025-01-07,"民呼我为,\nC4,2025-01-08,来信来访\n'
+    result = read(upload("引号.csv", text.encode("utf-8")))
+    assert not result.tables and len(result.problems) == 1 and "引号不成对" in result.problems[0].message
+
+
+def test_csv_row_numbers_are_the_lines_records_start_on_after_a_cell_with_line_breaks():
+    text = '信访编号,收件日期,来源渠道,内容摘要\nXF-1,2025-01-05,民呼我为,"第一行\n第二行"\nXF-2,2025-13-45,来信来访,\n'
+    problems = validate(read(upload("多行.csv", text.encode("utf-8")))).problems
+    assert [(p.row, p.column) for p in problems] == [(4, "收件日期")], "XF-2 starts on line 4 of the file"

@@ -691,3 +691,11 @@ def test_the_parser_child_is_a_fresh_interpreter_never_a_fork_of_a_threaded_app(
     other.join()
     assert results and results[0].tables, "parsed while another thread held its lock"
     assert started and started[0][:2] == [sys.executable, "-E"] and "indicators.ingest.workbook" in started[0]
+
+
+def test_a_zip_directory_naming_an_unknown_version_is_refused_in_chinese(store):
+    data = bytearray(ledger_xlsx())
+    entry = data.find(b"PK\x01\x02")
+    data[entry + 6] = 0xFF  # "version needed to extract": zipfile raises NotImplementedError on it
+    message = refusal(Upload("a.xlsx", bytes(data)))
+    assert_chinese(message)

@@ -563,3 +563,67 @@ def test_half_recorded_outcomes_and_on_time_answers_are_shown_for_review():
         ("应诉", 3, "审理结果"),
     ]
     assert "没有“办结日期”" in result.warnings[0].message
+
+
+def test_a_report_lists_at_most_ten_thousand_problems_and_says_how_many_more(monkeypatch):
+    from indicators.ingest import validation
+
+    monkeypatch.setattr(validation, "MAX_LISTED", 5)
+    rows = [PETITION_HEADER, *(petition(f"XF-{i}", "下周") for i in range(8)), petition("XF-1", "2025-01-05")]
+    result = check(upload("错表.csv", csv_bytes(rows)))
+    assert len(result.problems) == 6 and result.unlisted == 4
+    assert [p.row for p in result.problems[:5]] == [2, 3, 4, 5, 6]
+    assert (
+        result.problems[-1].text() == "另有 4 处问题未逐条列出（报告最多列出 5 处）。请先修正以上问题后重新上传全部文件"
+    )
+    assert problems_frame(result.problems)["问题"].iloc[-1].startswith("另有 4 处")
+
+
+# --- found by probing: every value that passes must store, every date must place in a period ----------
+
+
+@pytest.mark.parametrize("cell", ["1025-01-05", "1999-12-31", "2101-01-01", "0001-01-01"])
+def test_a_date_outside_2000_to_2100_is_an_error_whatever_its_form(cell):
+    result = check(upload("信访.csv", csv_bytes([PETITION_HEADER, petition("XF-1", cell)])))
+    [problem] = result.problems
+    assert (problem.column, problem.value) == ("收件日期", cell) and "2000-01-01 至 2100-12-31" in problem.message
+
+
+def test_a_number_given_a_date_format_is_no_date_from_1905():
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "信访"
+    sheet.append(PETITION_HEADER)
+    sheet.append(petition("XF-1", 2025))
+    sheet["C2"].number_format = "yyyy-mm-dd"  # Excel shows 1905-07-17
+    import io
+
+    out = io.BytesIO()
+    book.save(out)
+    [problem] = check(upload("信访.xlsx", out.getvalue())).problems
+    assert problem.column == "收件日期" and "2000-01-01" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("people", "hours", "column"),
+    [(3_000_000_000, 2, "参加人数"), ("99999999999999999999", 2, "参加人数"), (10, "1" + "0" * 308, "学时")],
+)
+def test_numbers_beyond_any_session_are_errors_not_overflows(people, hours, column):
+    result = check(
+        upload("培训.csv", csv_bytes([SESSION_HEADER, session("2025-03-12", "培训会", people=people, hours=hours)]))
+    )
+    assert [(p.row, p.column) for p in result.problems] == [(2, column)]
+
+
+def test_a_number_in_a_key_column_is_measured_as_the_text_it_becomes():
+    result = check(upload("信访.xlsx", xlsx_bytes({"信访": [PETITION_HEADER, petition(1e200)]})))
+    [problem] = result.problems
+    assert problem.column == "信访编号" and "此列最多 100 个字符" in problem.message
+
+
+def test_a_label_is_stored_trimmed_so_it_is_measured_trimmed(store):
+    data = xlsx_bytes({"信访": [PETITION_HEADER, petition("XF-1")]})
+    outcome = run_import(store, [upload("信访.xlsx", data)], "说" * 200 + "\u3000" * 3, " 张三 ")
+    assert outcome.ok and (store.batches()[0]["label"], store.batches()[0]["user"]) == ("说" * 200, "张三")

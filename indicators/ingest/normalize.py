@@ -40,12 +40,17 @@ OUTCOME_LABELS = {"lost": "败诉/被纠错", "withdrawn": "撤诉/调解", "uph
 _SEP_DATE = re.compile(r"^(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_EXCEL_EPOCH = datetime(1899, 12, 30)
-# A number in a date cell is an Excel serial date only within these days (data-format.md).
+_EXCEL_EPOCH = date(1899, 12, 30)
+_EXCEL_1904_EPOCH = date(1904, 1, 1)  # workbooks saved with the 1904 date system (old Mac Excel)
+# Every date lies within these days; a number in a date cell is an Excel serial date only within them
+# (data-format.md). Anything earlier is a typo (1025 for 2025) or a number formatted as a date.
 SERIAL_FIRST_DAY, SERIAL_LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-_SERIAL_RANGE = ((SERIAL_FIRST_DAY - _EXCEL_EPOCH.date()).days, (SERIAL_LAST_DAY - _EXCEL_EPOCH.date()).days + 1)
-# Control characters (Unicode category Cc) a text cell may not hold: every one but tab and line breaks.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Control characters a text cell may not hold: Unicode's Cc but tab and line breaks, and the
+# bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9) that make text show in another order.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Upper bounds of numbers, far above any session and within every database's integer.
+MAX_COUNT = 1_000_000
+MAX_HOURS = 1_000
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
@@ -111,11 +116,11 @@ def cell_text(raw: Any) -> str:
 
 
 def text_problem(raw: Any, max_chars: int | None) -> str | None:
-    """What is wrong with a text cell: a control character, or (when limited) more than `max_chars` characters."""
-    if not isinstance(raw, str):
-        return None
-    bad = _CONTROL_RE.search(raw)
-    if bad:
+    """What is wrong with a text cell: a control character, or (when limited) more than `max_chars` characters.
+
+    A number in a text column is measured as the text it becomes (1e200 is 201 characters).
+    """
+    if isinstance(raw, str) and (bad := _CONTROL_RE.search(raw)):
         return f"含有不可见的控制字符（U+{ord(bad.group()):04X}），请删去后重新输入该单元格"
     if max_chars is not None and len(text := cell_text(raw)) > max_chars:
         return f"内容过长（{len(text):,} 个字符），此列最多 {max_chars:,} 个字符"
@@ -135,28 +140,41 @@ def parse_channel(raw: Any) -> Parsed:
     return Parsed(text or None)
 
 
+def _within_range(day: date) -> Parsed:
+    """A date, or an error when it lies outside SERIAL_FIRST_DAY to SERIAL_LAST_DAY."""
+    if SERIAL_FIRST_DAY <= day <= SERIAL_LAST_DAY:
+        return Parsed(day)
+    return Parsed(
+        error=f"日期不在 {SERIAL_FIRST_DAY} 至 {SERIAL_LAST_DAY} 之间（可能是年份写错，或数字被设成了日期格式），请核对"
+    )
+
+
 def _make_date(year: int, month: int, day: int, raw: Any) -> Parsed:
     try:
-        return Parsed(date(year, month, day))
+        return _within_range(date(year, month, day))
     except ValueError:
         return Parsed(
             error=f"日期不存在（{year}年没有{month}月{day}日）" if 1 <= month <= 12 else f"日期不存在（没有{month}月）"
         )
 
 
-def parse_date(raw: Any) -> Parsed:
-    """Excel date cells, or text in any of the spec's forms; a trailing time is ignored."""
+def parse_date(raw: Any, date1904: bool = False) -> Parsed:
+    """Excel date cells, or text in any of the spec's forms; a trailing time is ignored.
+
+    `date1904`: the workbook counts serial numbers from 1904-01-01 (a plain number in a date column).
+    """
     if is_blank(raw):
         return MISSING
     if isinstance(raw, datetime):
-        return Parsed(raw.date())
+        return _within_range(raw.date())
     if isinstance(raw, date):
-        return Parsed(raw)
+        return _within_range(raw)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        epoch = _EXCEL_1904_EPOCH if date1904 else _EXCEL_EPOCH
         if float(raw).is_integer() and 10_000_000 <= raw <= 99_999_999:
             text = str(int(raw))
-        elif _SERIAL_RANGE[0] <= raw < _SERIAL_RANGE[1]:
-            return Parsed((_EXCEL_EPOCH + timedelta(days=int(raw))).date())
+        elif (SERIAL_FIRST_DAY - epoch).days <= raw < (SERIAL_LAST_DAY - epoch).days + 1:
+            return Parsed(epoch + timedelta(days=int(raw)))
         else:
             return Parsed(
                 error=f"数字不是日期（数字只在对应 {SERIAL_FIRST_DAY} 至 {SERIAL_LAST_DAY} 时按 Excel 日期读取），"
@@ -233,8 +251,10 @@ def parse_count(raw: Any) -> Parsed:
     if is_blank(raw):
         return MISSING
     number = _parse_number(raw)
-    if number is None or math.isnan(number) or not number.is_integer() or number < 0:
+    if number is None or not math.isfinite(number) or not number.is_integer() or number < 0:
         return Parsed(error="应为不小于 0 的整数")
+    if number > MAX_COUNT:
+        return Parsed(error=f"人数过大（超过 {MAX_COUNT:,}），请核对")
     return Parsed(int(number))
 
 
@@ -245,6 +265,8 @@ def parse_hours(raw: Any) -> Parsed:
     number = _parse_number(raw)
     if number is None or not math.isfinite(number) or number < 0:
         return Parsed(error="应为不小于 0 的数字（小时）")
+    if number > MAX_HOURS:
+        return Parsed(error=f"学时过大（超过 {MAX_HOURS:,} 小时），请核对")
     return Parsed(number)
 
 

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import itertools
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +24,7 @@ from .sheets import ReadResult, SkipKind, match_sheet
 from .workbook import read_workbook
 
 DELIMITERS = (",", "\t", ";", "|")
+UNREADABLE = "文件无法读取（文件结构异常），已拒绝。请在 Excel/WPS 中打开后另存为 .xlsx 或“CSV UTF-8”再上传。"
 _SAMPLE_CHARS = 64 * 1024
 _SAMPLE_ROWS = 40
 
@@ -74,6 +76,9 @@ def read_uploads(uploads: list[Upload]) -> ReadResult:
             result.extend(read_upload(upload, fileno))
         except Rejected as exc:
             result.problems.append(Problem(upload.name, str(exc), fileno=fileno))
+        except Exception:  # a reader's own failure on a file nobody foresaw: the file is refused, not the app
+            logging.getLogger(__name__).exception("reading %r failed", upload.name)
+            result.problems.append(Problem(upload.name, UNREADABLE, fileno=fileno))
     if not result.tables and not result.problems:
         result.problems.append(_nothing_to_import(result, uploads))
     return result
@@ -96,7 +101,8 @@ def read_upload(upload: Upload, fileno: int = 0) -> ReadResult:
     """Read one file of any accepted format."""
     fmt = sniff(upload.name, upload.data)
     if fmt is Format.CSV:
-        return match_sheet(upload.name, fileno, "", 0, read_csv(upload.data), by_name=False)
+        grid, lines = read_csv(upload.data)
+        return match_sheet(upload.name, fileno, "", 0, grid, by_name=False, lines=lines)
     return read_workbook(upload.name, fileno, upload.data)
 
 
@@ -144,27 +150,37 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def read_csv(data: bytes) -> list[list[object]]:
-    """The file's rows as a grid of text cells, refused as soon as it outgrows the cell limits."""
+def read_csv(data: bytes) -> tuple[list[list[object]], list[int]]:
+    """The file's records as a grid of text cells, with the line each record starts on.
+
+    Refused as soon as it outgrows the cell limits, and when a quote is left open (strict parsing: an
+    open quote would otherwise swallow every following line into one cell).
+    """
     text = decode_text(data)
     delimiter = sniff_delimiter(text)
-    separators, lines = text.count(delimiter), text.count("\n")
-    if max(separators, lines) > MAX_CELLS:  # checked before parsing: no row, nor the list of rows, may grow to millions
+    separators, breaks = text.count(delimiter), text.count("\n")
+    if (
+        max(separators, breaks) > MAX_CELLS
+    ):  # checked before parsing: no row, nor the list of rows, may grow to millions
         raise Rejected(
-            f"文件有 {lines + 1:,} 行、{separators:,} 个分隔符，数据超过 {MAX_CELLS:,} 个单元格的上限，已拒绝。"
+            f"文件有 {breaks + 1:,} 行、{separators:,} 个分隔符，数据超过 {MAX_CELLS:,} 个单元格的上限，已拒绝。"
             "请拆分为几个文件分批上传。"
         )
     rows: list[list[object]] = []
-    width = 0
+    starts: list[int] = []
+    width = read = 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        for row in reader:
+            starts.append(read + 1)  # a record starts on the line after the last one read
+            read = reader.line_num
             rows.append(row)
             width = max(width, len(row))
             if width > MAX_COLUMNS or len(rows) * width > MAX_CELLS:
                 check_extent([("", len(rows), width)])
     except csv.Error:
         raise Rejected(
-            f"CSV 文件第 {len(rows) + 1} 行附近的引号不成对（一个单元格超过了长度上限），无法读取。"
+            f"CSV 文件第 {reader.line_num} 行附近的引号不成对（或一个单元格超过了长度上限），无法读取。"
             "请在 Excel/WPS 中打开检查后另存为 .xlsx 或“CSV UTF-8”再上传。"
         ) from None
-    return rows
+    return rows, starts

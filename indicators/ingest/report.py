@@ -37,7 +37,7 @@ class Problem:
 
     def text(self) -> str:
         """One line: where, what value, what was expected."""
-        where = [f"文件“{self.file}”"]
+        where = [f"文件“{self.file}”"] if self.file else []
         if self.sheet:
             where.append(f"工作表“{self.sheet}”")
         if self.row is not None:
@@ -45,7 +45,7 @@ class Problem:
         if self.column:
             where.append(f"“{self.column}”列")
         value = f"，值“{self.value}”" if self.value else ""
-        return f"{' '.join(where)}{value}：{self.message}"
+        return f"{' '.join(where)}{value}：{self.message}" if where else self.message
 
 
 def shown_value(raw: object) -> str:
@@ -58,9 +58,14 @@ def sorted_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=Problem.sort_key)
 
 
-def problems_text(problems: list[Problem]) -> str:
-    """The full report as text, with a count and the statement that nothing was stored."""
+def problems_lines(problems: list[Problem]) -> list[str]:
+    """The full report, a line each: a count and the statement that nothing was stored, then each problem."""
     lines = [f"导入失败：发现 {len(problems)} 处问题，本批次未保存任何数据。"]
     lines += [f"{i}. {p.text()}" for i, p in enumerate(sorted_problems(problems), 1)]
     lines.append("请修改上述问题后重新上传全部文件。")
-    return "\n".join(lines)
+    return lines
+
+
+def problems_text(problems: list[Problem]) -> str:
+    """The full report as one text (a cell value may hold a line break of its own: see problems_lines)."""
+    return "\n".join(problems_lines(problems))

@@ -138,7 +138,7 @@ def check_zip(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, EOFError, struct.error):
         raise Rejected("工作簿不完整或已损坏（压缩结构无法读取），请重新保存或重新导出后上传。") from None
     total = sum(m.file_size for m in members)
     if total > MAX_UNZIPPED_BYTES:

@@ -24,7 +24,9 @@ class SheetTable:
     """The data rows of one sheet matched to a dataset, as raw cells per field, with their Excel rows.
 
     `missing` lists required fields the header lacks (the rest is still checked); `examples` the rows
-    skipped as template examples; `formulas` the (row, field) cells holding a formula without a saved value.
+    skipped as template examples; `unreadable` the (row, field) cells read as empty that are not (a
+    formula without a saved value, an Excel error value), with what is wrong; `date1904` whether the
+    workbook counts serial dates from 1904.
     """
 
     file: str
@@ -38,7 +40,8 @@ class SheetTable:
     positions: dict[str, int]
     missing: list[str] = field(default_factory=list)
     examples: list[int] = field(default_factory=list)
-    formulas: set[tuple[int, str]] = field(default_factory=set)
+    unreadable: dict[tuple[int, str], str] = field(default_factory=dict)
+    date1904: bool = False
 
     @property
     def dataset(self) -> Dataset:
@@ -149,14 +152,17 @@ def match_sheet(
     sheet_no: int,
     grid: Grid,
     by_name: bool,
-    formulas: frozenset[tuple[int, int]] = frozenset(),
+    unreadable: dict[tuple[int, int], str] | None = None,
+    date1904: bool = False,
+    lines: list[int] | None = None,
 ) -> ReadResult:
     """Match one sheet (or CSV) to a dataset and extract its rows; report it skipped otherwise.
 
     A sheet named for one dataset, or a CSV whose header is closest to one dataset, is read even when
     its header lacks required columns: the missing columns are one problem and every other column is
-    still checked, so one round of fixes is enough. `formulas` holds (row, column) indexes, from 0,
-    of formula cells without a saved value.
+    still checked, so one round of fixes is enough. `unreadable` maps (row, column) indexes, from 0,
+    of cells read as empty that are not, to what is wrong with them. `lines` gives a CSV record's first
+    line number (a quoted cell may span lines); a workbook row's number is its index plus one.
     """
     result = ReadResult()
     if by_name and squeeze(sheet) == INSTRUCTIONS_SHEET:
@@ -184,15 +190,18 @@ def match_sheet(
                 f"表头缺少必填列：{missing}（前 {MAX_TITLE_ROWS + 1} 行中没有包含“{dataset.name}”全部必填列的表头行）。"
                 "请补上这些列；其余各列的问题已一并列出",
                 sheet,
-                header.row + 1,
+                _number(header.row, lines),
                 missing,
                 fileno=fileno,
                 sheet_no=sheet_no,
             )
         )
     for message in header.problems:
-        result.problems.append(Problem(file, message, sheet, header.row + 1, fileno=fileno, sheet_no=sheet_no))
-    table = _extract(file, fileno, sheet, sheet_no, grid, dataset, header, formulas)
+        result.problems.append(
+            Problem(file, message, sheet, _number(header.row, lines), fileno=fileno, sheet_no=sheet_no)
+        )
+    table = _extract(file, fileno, sheet, sheet_no, grid, dataset, header, unreadable or {}, lines)
+    table.date1904 = date1904
     if table.rows:
         result.tables.append(table)
     else:
@@ -227,6 +236,11 @@ def _unmatched(
         detail = f"最接近“{dataset.name}”，但缺少：{'、'.join(c.name for c in best.missing(dataset))}"
     result.skipped.append(Skipped(file, sheet, SkipKind.UNMATCHED, detail))
     return result
+
+
+def _number(index: int, lines: list[int] | None) -> int:
+    """The row number users see for a grid index: Excel's row, or the CSV record's first line."""
+    return lines[index] if lines else index + 1
 
 
 def _first_values(columns: list[tuple]) -> list[object]:
@@ -266,7 +280,8 @@ def _extract(
     grid: Grid,
     dataset: Dataset,
     header: _Header,
-    formulas: frozenset[tuple[int, int]],
+    unreadable: dict[tuple[int, int], str],
+    lines: list[int] | None,
 ) -> SheetTable:
     """Rows under the header without blank, totals and example rows, keeping only the dataset's columns.
 
@@ -295,22 +310,26 @@ def _extract(
         ]
         skip.update(examples)
     rows = [i for i in range(len(body)) if i not in skip] if skip else list(range(len(body)))
-    offset = header.row + 2  # Excel row of body[0]
+    first = header.row + 1  # index of body[0] in the grid
     table = SheetTable(
         file,
         fileno,
         sheet,
         sheet_no,
         dataset.id,
-        header.row + 1,
-        [i + offset for i in rows],
+        _number(header.row, lines),
+        [_number(i + first, lines) for i in rows],
         {f: _portable(tuple(col[i] for i in rows)) for f, col in kept.items()},
         positions,
         [c.field for c in header.missing(dataset)],
-        [i + offset for i in examples],
+        [_number(i + first, lines) for i in examples],
     )
-    if formulas:
+    if unreadable:
         kept_rows = set(table.rows)
         by_position = {p: f for f, p in positions.items()}
-        table.formulas = {(r + 1, by_position[c]) for r, c in formulas if r + 1 in kept_rows and c in by_position}
+        table.unreadable = {
+            (r + 1, by_position[c]): why
+            for (r, c), why in unreadable.items()
+            if r + 1 in kept_rows and c in by_position
+        }
     return table

@@ -103,11 +103,11 @@ def parse_workbook(file: str, fileno: int, data: bytes) -> ReadResult:
     check_sheet_count(len(names))
     sheets = [(name, _calamine(lambda name=name: book.get_sheet_by_name(name))) for name in names]
     check_extent([(name, s.end[0] + 1, s.end[1] + 1) if s.end else (name, 0, 0) for name, s in sheets])
-    formulas = formula_cells(data) if data.startswith(ZIP_MAGIC) else {}
+    unreadable, date1904 = workbook_facts(data) if data.startswith(ZIP_MAGIC) else ({}, False)
     result = ReadResult()
     for sheet_no, (name, sheet) in enumerate(sheets):
         grid = _calamine(lambda sheet=sheet: sheet.to_python(skip_empty_area=False))
-        result.extend(match_sheet(file, fileno, name, sheet_no, grid, True, formulas.get(name, frozenset())))
+        result.extend(match_sheet(file, fileno, name, sheet_no, grid, True, unreadable.get(name, {}), date1904))
     return result
 
 
@@ -134,24 +134,39 @@ def _unreadable(exc: BaseException) -> Rejected:
 
 _RELS_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"')
-_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]+)</")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_ERROR_TYPE = re.compile(rb'\st="e"')
+_CANDIDATE = re.compile(rb'<(?:\w+:)?f[\s>/]|\st="e"')
+_CELL_END = re.compile(rb"</(?:\w+:)?c>|/>")
+FORMULA_WITHOUT_VALUE = (
+    "单元格是公式，但文件中没有保存它的计算结果（读取为空）。请在 Excel/WPS 中打开文件、重新计算并保存，"
+    "或把该列“选择性粘贴为数值”后再上传"
+)
 
 
-def formula_cells(data: bytes) -> dict[str, frozenset[tuple[int, int]]]:
-    """Per sheet name, the (row, column) indexes from 0 of formula cells that hold no saved value.
+def error_value(value: str) -> str:
+    return f"单元格是 Excel 错误值（{value}），通常来自出错的公式；请修正公式或填入实际值后再上传"
 
-    A workbook written by a program rather than by Excel or WPS may carry formulas never calculated:
-    calamine reads those cells as empty, and an empty 办结日期 would silently count a petition open.
-    The workbook passed safety.check_zip, so its XML has no DOCTYPE and is safe to parse.
+
+Unreadable = dict[tuple[int, int], str]
+
+
+def workbook_facts(data: bytes) -> tuple[dict[str, Unreadable], bool]:
+    """Per sheet name, the cells calamine reads as empty that are not (by (row, column) from 0, with
+    what is wrong), and whether the workbook counts serial dates from 1904.
+
+    A workbook written by a program rather than by Excel or WPS may carry formulas never calculated,
+    and a failed lookup leaves #N/A: calamine reads both as empty, and an empty 办结日期 would silently
+    count a petition open. The workbook passed safety.check_zip, so its XML is safe to parse.
     """
     archive = zipfile.ZipFile(io.BytesIO(data))
     try:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError):
-        return {}
+        return {}, False
+    date1904 = any(e.tag.endswith("}workbookPr") and e.get("date1904") in ("1", "true") for e in book.iter())
     targets = {r.get("Id"): (r.get("Target") or "").lstrip("/") for r in rels}
     out = {}
     for sheet in book.iter():
@@ -161,31 +176,64 @@ def formula_cells(data: bytes) -> dict[str, frozenset[tuple[int, int]]]:
         part = target if target.startswith("xl/") else f"xl/{target}"
         with contextlib.suppress(KeyError):
             xml = archive.read(part)
-            if _has_formulas(xml):
-                out[sheet.get("name") or ""] = _empty_formulas(xml)
-    return out
+            if _has_candidates(xml):
+                out[sheet.get("name") or ""] = _unreadable_cells(xml)
+    return out, date1904
 
 
-def _has_formulas(xml: bytes) -> bool:
-    """Whether a sheet's XML holds any formula: a plain byte search unless its tags carry a prefix."""
+def _has_candidates(xml: bytes) -> bool:
+    """Whether a sheet's XML holds a formula or an error value: a plain byte search unless its tags carry a prefix."""
     if b"<sheetData" in xml:
-        return b"<f>" in xml or b"<f " in xml or b"<f/>" in xml
-    return _FORMULA.search(xml) is not None
+        return b"<f>" in xml or b"<f " in xml or b"<f/>" in xml or b't="e"' in xml
+    return _CANDIDATE.search(xml) is not None
 
 
-def _empty_formulas(xml: bytes) -> frozenset[tuple[int, int]]:
-    """The formula cells of one sheet's XML whose <v> is missing or empty."""
-    found = set()
-    for match in _FORMULA.finditer(xml):
+def _unreadable_cells(xml: bytes) -> Unreadable:
+    """Formula cells whose <v> is missing or empty, and error cells, located by their `r` attribute.
+
+    A cell without `r` (allowed, rarely written) is located by reading the sheet in order instead.
+    """
+    found: Unreadable = {}
+    for match in _CANDIDATE.finditer(xml):
         start = max(xml.rfind(b"<c ", 0, match.start()), xml.rfind(b":c ", 0, match.start()))
-        end = _CELL_END.search(xml, match.end())
-        if start < 0 or end is None:
+        if start < 0:
             continue
-        cell = xml[start : end.start()]
-        ref = _CELL_REF.search(cell[: cell.find(b">") + 1])
-        if ref and not _VALUE.search(cell):
-            found.add((int(ref.group(2)) - 1, _column_index(ref.group(1).decode())))
-    return frozenset(found)
+        opening = xml[start : xml.find(b">", start) + 1]
+        end = _CELL_END.search(xml, start + len(opening) - 2)
+        cell = xml[start : end.end()] if end else opening
+        ref = _CELL_REF.search(opening)
+        if ref is None:
+            return _unreadable_in_order(xml)
+        value = _VALUE.search(cell)
+        where = (int(ref.group(2)) - 1, _column_index(ref.group(1).decode()))
+        if _ERROR_TYPE.search(opening):
+            found[where] = error_value(value.group(1).decode(errors="replace") if value else "#N/A")
+        elif _FORMULA.search(cell) and not value:
+            found[where] = FORMULA_WITHOUT_VALUE
+    return found
+
+
+def _unreadable_in_order(xml: bytes) -> Unreadable:
+    """The same as _unreadable_cells, reading rows and cells in order: positions from `r`, else by counting."""
+    found: Unreadable = {}
+    row = col = -1
+    for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if event == "start" and tag == "row":
+            number = element.get("r")
+            row, col = (int(number) - 1 if number and number.isdigit() else row + 1), -1
+        elif event == "end" and tag == "c":
+            ref = re.fullmatch(r"([A-Z]{1,3})\d+", element.get("r") or "")
+            col = _column_index(ref.group(1)) if ref else col + 1
+            children = {c.tag.rsplit("}", 1)[-1]: c for c in element}
+            value = (children["v"].text or "").strip() if "v" in children else ""
+            if element.get("t") == "e":
+                found[(row, col)] = error_value(value or "#N/A")
+            elif "f" in children and not value:
+                found[(row, col)] = FORMULA_WITHOUT_VALUE
+        elif event == "end" and tag == "row":
+            element.clear()
+    return found
 
 
 def _column_index(letters: str) -> int:

@@ -19,21 +19,24 @@ _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 # escaped; an invisible word joiner after each `:`, `@` and `www` keeps them text.
 WORD_JOINER = "\u2060"
 _AUTOLINKS = re.compile(r"(?<=[:@])|(?<=www)(?=\\?\.)", re.IGNORECASE)
-# C0 and C1 controls but tab and newline, DEL, and the bidirectional overrides that reorder what is shown.
-_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls but tab, DEL, and the bidirectional overrides that reorder what is shown. A line
+# break counts: one printed line must not pass for two (a label that forges a batch in a listing).
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def markdown(value: object) -> str:
     """A value as literal text inside Markdown (Streamlit's flavour): nothing in it formats, links or loads."""
-    text = _LINE_BREAKS.sub(" ", str(value))
+    text = _LINE_BREAKS.sub(" ", str(value))  # folded before terminal() would show them as codes
     return _AUTOLINKS.sub(WORD_JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", terminal(text)))
 
 
 def plotly(value: object) -> str:
-    """A value as literal text in a Plotly label, title or hover: its pseudo-HTML tags become text."""
-    return html.escape(str(value), quote=False)
+    """A value as literal text in a Plotly label, title or hover: its pseudo-HTML tags become text, and
+    a bidirectional override (a file name `\u202egpj.exe` that shows as exe.jpg) shows as its code."""
+    return html.escape(_BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", str(value)), quote=False)
 
 
 def terminal(value: object) -> str:
-    """A value safe to print: control and bidirectional-override characters shown as their code."""
+    """One line safe to print: line breaks, control and bidirectional-override characters shown as codes."""
     return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(value))

@@ -20,6 +20,7 @@ from ..store.plan import KEY
 from ..store.store import Fate
 
 WAITING = "另一批次正在导入，请稍候……本批次将在它完成后自动导入。"
+WAITING_ROLLBACK = "另一批次正在导入，请稍候……撤销将在它完成后自动进行。"
 EMPTY = "（空）"
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ..ingest.normalize import cell_text
 from ..ingest.validation import FILENO, meta_problems
 from ..schema import DATASETS, UNIT_FIELD, Dataset, Kind, stored_fields
 from .engine import make_engine, write_transaction
@@ -26,6 +27,7 @@ from .tables import VERSIONS, Change, batch_files, batches
 
 SAMPLE_LABEL = "示例数据"
 CHUNK = 900  # keys per IN (...) list: within every database's limit of bound parameters
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on every database
 
 
 class MetaRejected(ValueError):
@@ -193,6 +195,7 @@ class Store:
         store's version is compared and the batch re-planned only if another import or rollback landed
         in between.
         """
+        label, user = cell_text(label), cell_text(user)  # stored trimmed, so measured trimmed
         if problems := meta_problems(label, user):
             raise MetaRejected(problems)
         if only_if_empty and not self.is_empty():
@@ -280,6 +283,8 @@ class Store:
 
     def rollback(self, batch_id: int, on_wait: Callable[[], None] | None = None) -> None:
         """Roll a batch back: each record it carried returns to its newest version in a live batch."""
+        if not 0 < batch_id <= MAX_ID:
+            raise BatchNotFound(batch_id)
         with write_transaction(self.engine, on_wait) as conn:
             row = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).mappings().first()
             if row is None:
@@ -305,7 +310,9 @@ class Store:
         Columns: KEY, `outcome` (a Fate), `batch` (the batch whose version is current afterwards,
         or None when the record goes).
         """
-        out = {}
+        out: dict[str, pd.DataFrame] = {}
+        if not 0 < batch_id <= MAX_ID:
+            return out
         with self.engine.connect() as conn:
             for dataset in DATASETS:
                 table = VERSIONS[dataset.id]
