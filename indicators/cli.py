@@ -130,8 +130,8 @@ def _pct(value: float | None) -> str:
 
 
 def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
+    from .metrics.aggregate import compute
     from .metrics.cards import has_records
-    from .metrics.load import compute
     from .metrics.periods import parse_period
 
     try:

@@ -57,7 +57,10 @@ def on_postgres() -> bool:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that touch a database: the PostgreSQL run repeats only these."""
+    """Mark the tests that touch a database through `db_url`: the PostgreSQL run repeats only these.
+
+    A module that makes its own databases (new_database) says `pytestmark = pytest.mark.store` itself.
+    """
     for item in items:
-        if "db_url" in getattr(item, "fixturenames", ()) or item.module.__name__ == "test_store_model":
+        if "db_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.store)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from conftest import new_database
 
 from indicators.ingest.reading import Upload
-from indicators.metrics.load import compute
+from indicators.metrics.aggregate import compute
 from indicators.metrics.periods import parse_period
 from indicators.schema import PETITIONS, default_unit
 from indicators.store import Store, make_engine

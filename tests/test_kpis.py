@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from indicators.metrics.aggregate import compute
 from indicators.metrics.kpis import breakdown, compare, series
-from indicators.metrics.load import compute, load_frames
+from indicators.metrics.load import load_frames
 from indicators.metrics.periods import Granularity, parse_period
 from indicators.store.importer import run_import
 from ledgers import CASE_HEADER, PETITION_HEADER, SESSION_HEADER, case, petition, upload, xlsx_bytes

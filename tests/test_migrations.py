@@ -18,7 +18,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from conftest import PG_URL
 
-from indicators.metrics.load import compute
+from indicators.metrics.aggregate import compute
 from indicators.metrics.periods import parse_period
 from indicators.schema import DATASETS, PETITIONS
 from indicators.store import Store, make_engine

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from indicators.cli import SAMPLE_DIR, load_sample
-from indicators.metrics.load import compute
+from indicators.metrics.aggregate import compute
 from indicators.metrics.periods import parse_period
 from indicators.output.sample import CASE_COUNT, PETITION_CHANNELS, write_sample
 from indicators.store import SAMPLE_LABEL

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from indicators.metrics.load import compute
+from indicators.metrics.aggregate import compute
 from indicators.metrics.periods import parse_period
 from indicators.output import words
 from indicators.schema import LITIGATION, PETITIONS

@@ -25,6 +25,8 @@ from indicators.store.importer import run_import
 from indicators.store.tables import VERSIONS
 from ledgers import PETITION_HEADER, csv_bytes, petition
 
+pytestmark = pytest.mark.store  # makes its own databases: repeated on PostgreSQL
+
 KEYS = [f"XF-{i}" for i in range(1, 7)]
 CHANNELS = ["来信来访", "民呼我为", "国土空间平台"]
 NAMES = ["信访台账.csv", "二季度.csv"]

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from indicators.ingest.normalize import ACCEPTED_FORMS
 from indicators.ingest.reading import Upload
-from indicators.metrics.load import compute
+from indicators.metrics.aggregate import compute
 from indicators.metrics.periods import parse_period
 from indicators.output import words
 from indicators.output.template import sheet_name, template_bytes

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..schema import BY_ID, DATASETS, EXAMPLE_MARK, INSTRUCTIONS_SHEET, Column, Dataset
-from .normalize import BLANK_CHARS, normalize_header, squeeze
+from .normalize import is_blank, normalize_header, squeeze
 from .report import Problem
 
 MAX_TITLE_ROWS = 10
@@ -92,11 +92,6 @@ class _Header:
     def missing(self, dataset: Dataset) -> list[Column]:
         """Required columns with no header cell; a column named by two synonyms is present, if ambiguous."""
         return [c for c in dataset.required if c.field not in self.columns and c.field not in self.ambiguous]
-
-
-def is_blank(value: object) -> bool:
-    """True for an empty cell: None, "" or only white space (NaN does not come out of the readers)."""
-    return value is None or value == "" or (isinstance(value, str) and not value.strip(BLANK_CHARS))
 
 
 def _match_header_row(cells: list[str], dataset: Dataset, row: int) -> _Header:

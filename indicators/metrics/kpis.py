@@ -44,15 +44,17 @@ def in_period(frame: pd.DataFrame, field: str, period: Period) -> pd.Series:
     return (col >= start) & (col <= end)
 
 
-def _rate(numerator: int, denominator: int) -> float | None:
+def rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _counts(values: pd.Series) -> dict[str, int]:
+def ordered_counts(counts: dict) -> dict[str, int]:
     """{value: count}, largest first, then by name for a stable order."""
-    counts = values.dropna().value_counts()
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return {str(k): int(v) for k, v in ordered}
+    return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))}
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    return ordered_counts(dict(values.dropna().value_counts()))
 
 
 def for_unit(frame: pd.DataFrame, unit: str | None) -> pd.DataFrame:
@@ -65,7 +67,7 @@ def yes(values: pd.Series) -> pd.Series:
     return values.fillna(False).astype(bool)
 
 
-def petition_kpis(frame: pd.DataFrame, period: Period) -> dict:
+def petition_kpis(frame: pd.DataFrame, period: Period, today: date | None = None) -> dict:
     """Petitions received in the period, by channel, closed and closed on time."""
     rows = frame.loc[in_period(frame, RECEIVED_ON.field, period)]
     closed_mask = rows[CLOSED_ON.field].notna()
@@ -75,9 +77,9 @@ def petition_kpis(frame: pd.DataFrame, period: Period) -> dict:
         "total": total,
         "by_channel": _counts(rows[CHANNEL.field]),
         "closed": closed,
-        "closure_rate": _rate(closed, total),
+        "closure_rate": rate(closed, total),
         "on_time": on_time,
-        "on_time_rate": _rate(on_time, closed),
+        "on_time_rate": rate(on_time, closed),
     }
 
 
@@ -102,14 +104,14 @@ def litigation_kpis(frame: pd.DataFrame, period: Period, today: date | None = No
         "by_type": _counts(filed[CASE_TYPE.field]),
         "concluded": len(concluded),
         "lost": lost,
-        "loss_rate": _rate(lost, len(concluded)),
+        "loss_rate": rate(lost, len(concluded)),
         "hearings": len(hearings),
         "head_appearances": appearances,
-        "head_appearance_rate": _rate(appearances, len(hearings)),
+        "head_appearance_rate": rate(appearances, len(hearings)),
     }
 
 
-def training_kpis(frame: pd.DataFrame, period: Period) -> dict:
+def training_kpis(frame: pd.DataFrame, period: Period, today: date | None = None) -> dict:
     """Sessions held in the period, by type, with participants and hours summed."""
     rows = frame.loc[in_period(frame, HELD_ON.field, period)]
     return {
@@ -120,21 +122,6 @@ def training_kpis(frame: pd.DataFrame, period: Period) -> dict:
     }
 
 
-# The fields each section's indicators read: the command line loads only these.
-KPI_FIELDS = {
-    PETITIONS.id: [RECEIVED_ON.field, CHANNEL.field, CLOSED_ON.field, ON_TIME.field, UNIT_FIELD],
-    LITIGATION.id: [
-        FILED_ON.field,
-        CASE_TYPE.field,
-        HEARING_ON.field,
-        HEAD_APPEARED.field,
-        CONCLUDED_ON.field,
-        OUTCOME_CLASS_FIELD,
-        UNIT_FIELD,
-    ],
-    TRAINING.id: [HELD_ON.field, SESSION_TYPE.field, PARTICIPANTS.field, HOURS.field, UNIT_FIELD],
-}
-
 SECTIONS = (
     ("petitions", PETITIONS, petition_kpis),
     ("litigation", LITIGATION, litigation_kpis),
@@ -142,11 +129,16 @@ SECTIONS = (
 )
 
 
-def kpis_from_frames(frames: dict[str, pd.DataFrame], period: Period, unit: str | None = None) -> dict:
-    """The full indicator object of kpis.md for one period, from current records per dataset id."""
+def kpis_from_frames(
+    frames: dict[str, pd.DataFrame], period: Period, unit: str | None = None, today: date | None = None
+) -> dict:
+    """The full indicator object of kpis.md for one period, from current records per dataset id.
+
+    Every section takes `today` (only hearings depend on it: one after today is not yet held).
+    """
     out: dict = {"period": period.code, "start": period.start.isoformat(), "end": period.end.isoformat(), "unit": unit}
     for key, dataset, compute in SECTIONS:
-        out[key] = compute(for_unit(frames[dataset.id], unit), period)
+        out[key] = compute(for_unit(frames[dataset.id], unit), period, today)
     return out
 
 

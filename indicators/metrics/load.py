@@ -1,4 +1,4 @@
-"""Current records from the store for a span of dates: what the indicators and the pages compute from."""
+"""Current records from the store for a span of dates: what the pages compute their figures from."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from datetime import date
 import pandas as pd
 
 from ..store import Store
-from .kpis import KPI_FIELDS, SECTIONS, kpis_from_frames
-from .periods import Period
+from .kpis import SECTIONS
 
 Frames = dict[str, pd.DataFrame]
 
@@ -18,8 +17,3 @@ def load_frames(
 ) -> Frames:
     """Current records with any period date in [start, end], per dataset id (all fields, or `fields`)."""
     return {d.id: store.records(d, start, end, unit, (fields or {}).get(d.id)) for _, d, _ in SECTIONS}
-
-
-def compute(store: Store, period: Period, unit: str | None = None) -> dict:
-    """The indicators of one period straight from the store (what `kpis --json` prints)."""
-    return kpis_from_frames(load_frames(store, period.start, period.end, unit, KPI_FIELDS), period, unit)

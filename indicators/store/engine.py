@@ -99,14 +99,13 @@ def _retry_busy(step: Callable[[], object]) -> None:
             time.sleep(0.05)
 
 
-def make_engine(url: str | None = None, migrate: bool = True) -> Engine:
+def make_engine(url: str | None = None) -> Engine:
     """An engine on the store, its schema at the newest revision (SQLite gets WAL and a busy timeout)."""
     url = url or db_url()
     engine = sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         _sqlite_setup(engine)
-    if migrate:
-        upgrade(engine)
+    upgrade(engine)
     return engine
 
 

@@ -1,0 +1,139 @@
+"""The indicators of kpis.md counted in the database: what `kpis --json` prints.
+
+The same definitions as kpis.py, written as GROUP BY queries over current records (SQLAlchemy Core,
+the same SQL on SQLite and PostgreSQL), so a figure costs a few indexed scans instead of loading the
+period's records into pandas. tests/test_aggregate.py holds the two to the same numbers on the sample
+and on generated ledgers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..ingest.normalize import PENDING
+from ..schema import (
+    CASE_TYPE,
+    CHANNEL,
+    CLOSED_ON,
+    CONCLUDED_ON,
+    FILED_ON,
+    HEAD_APPEARED,
+    HEARING_ON,
+    HELD_ON,
+    HOURS,
+    LITIGATION,
+    ON_TIME,
+    OUTCOME_CLASS_FIELD,
+    PARTICIPANTS,
+    PETITIONS,
+    RECEIVED_ON,
+    SESSION_TYPE,
+    TRAINING,
+    UNIT_FIELD,
+)
+from ..store import Store
+from ..store.tables import VERSIONS
+from .kpis import LITIGATION_TYPE, LOST, ordered_counts, rate
+from .periods import Period
+
+
+def _yes(column: sa.ColumnElement) -> sa.ColumnElement:
+    """1 for a yes, 0 for a no or an empty cell (booleans do not add up on PostgreSQL)."""
+    return sa.case((column == sa.true(), 1), else_=0)
+
+
+def _current(table: sa.Table, date_field: str, start: date, end: date, unit: str | None) -> list:
+    """The conditions of current records with a date in [start, end] (and of one unit)."""
+    where = [table.c.is_current == sa.true(), table.c[date_field].between(start, end)]
+    return [*where, table.c[UNIT_FIELD] == unit] if unit else where
+
+
+def petitions(conn: Connection, period: Period, unit: str | None) -> dict:
+    t = VERSIONS[PETITIONS.id]
+    closed = t.c[CLOSED_ON.field].isnot(None)
+    query = (
+        sa.select(
+            t.c[CHANNEL.field],
+            sa.func.count(),
+            sa.func.sum(sa.case((closed, 1), else_=0)),
+            sa.func.sum(sa.case((closed & (t.c[ON_TIME.field] == sa.true()), 1), else_=0)),
+        )
+        .where(*_current(t, RECEIVED_ON.field, period.start, period.end, unit))
+        .group_by(t.c[CHANNEL.field])
+    )
+    rows = conn.execute(query).all()
+    total, closed_n, on_time = (sum(int(r[i] or 0) for r in rows) for i in (1, 2, 3))
+    return {
+        "total": total,
+        "by_channel": ordered_counts({r[0]: int(r[1]) for r in rows if r[0] is not None}),
+        "closed": closed_n,
+        "closure_rate": rate(closed_n, total),
+        "on_time": on_time,
+        "on_time_rate": rate(on_time, closed_n),
+    }
+
+
+def litigation(conn: Connection, period: Period, unit: str | None, today: date | None = None) -> dict:
+    t = VERSIONS[LITIGATION.id]
+    by_type = dict(
+        conn.execute(
+            sa.select(t.c[CASE_TYPE.field], sa.func.count())
+            .where(*_current(t, FILED_ON.field, period.start, period.end, unit))
+            .group_by(t.c[CASE_TYPE.field])
+        ).all()
+    )
+    concluded, lost = conn.execute(
+        sa.select(sa.func.count(), sa.func.sum(sa.case((t.c[OUTCOME_CLASS_FIELD] == LOST, 1), else_=0))).where(
+            *_current(t, CONCLUDED_ON.field, period.start, period.end, unit), t.c[OUTCOME_CLASS_FIELD] != PENDING
+        )
+    ).one()
+    held_by = min(period.end, today or date.today())  # a hearing after today is scheduled, not held (kpis.py)
+    hearings, appearances = conn.execute(
+        sa.select(sa.func.count(), sa.func.sum(_yes(t.c[HEAD_APPEARED.field]))).where(
+            *_current(t, HEARING_ON.field, period.start, held_by, unit), t.c[CASE_TYPE.field] == LITIGATION_TYPE
+        )
+    ).one()
+    concluded, lost, hearings, appearances = (int(v or 0) for v in (concluded, lost, hearings, appearances))
+    return {
+        "cases": sum(int(n) for n in by_type.values()),
+        "by_type": ordered_counts({k: int(v) for k, v in by_type.items() if k is not None}),
+        "concluded": concluded,
+        "lost": lost,
+        "loss_rate": rate(lost, concluded),
+        "hearings": hearings,
+        "head_appearances": appearances,
+        "head_appearance_rate": rate(appearances, hearings),
+    }
+
+
+def training(conn: Connection, period: Period, unit: str | None) -> dict:
+    t = VERSIONS[TRAINING.id]
+    rows = conn.execute(
+        sa.select(
+            t.c[SESSION_TYPE.field],
+            sa.func.count(),
+            sa.func.sum(t.c[PARTICIPANTS.field]),
+            sa.func.sum(t.c[HOURS.field]),
+        )
+        .where(*_current(t, HELD_ON.field, period.start, period.end, unit))
+        .group_by(t.c[SESSION_TYPE.field])
+    ).all()
+    return {
+        "sessions": sum(int(r[1]) for r in rows),
+        "by_type": ordered_counts({r[0]: int(r[1]) for r in rows if r[0] is not None}),
+        "participants": sum(int(r[2] or 0) for r in rows),
+        "hours": float(sum(float(r[3] or 0) for r in rows)),
+    }
+
+
+def compute(store: Store, period: Period, unit: str | None = None, today: date | None = None) -> dict:
+    """The full indicator object of kpis.md for one period (and unit), counted in the database."""
+    out: dict = {"period": period.code, "start": period.start.isoformat(), "end": period.end.isoformat(), "unit": unit}
+    with store.engine.connect() as conn:
+        out["petitions"] = petitions(conn, period, unit)
+        out["litigation"] = litigation(conn, period, unit, today)
+        out["training"] = training(conn, period, unit)
+    return out
