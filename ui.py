@@ -15,9 +15,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from indicators.config import targets_stamp
-from indicators.metrics import load, views
+from indicators.metrics import views
+from indicators.metrics.load import RECORDS_SHOWN
 from indicators.metrics.periods import GRANULARITY_LABELS, Granularity, Period, parse_period, period_of, periods_between
-from indicators.metrics.tables import data_span, trend_label
+from indicators.metrics.tables import trend_label
 from indicators.output import charts, escape, export
 from indicators.output.style import HEIGHT, WIDTH, ChartContext
 from indicators.store import Store, db_url, make_engine
@@ -75,9 +76,7 @@ def store_facts(url: str, version: str) -> dict:
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def page_data(page: str, url: str, version: str, period_code: str, unit: str | None, goals: str) -> dict:
     """Everything one page shows for a period and unit, computed once per store version and targets file."""
-    period = parse_period(period_code)
-    frames = load.load_frames(get_store(url), *data_span(period))
-    return views.BUILDERS[page](frames, period, unit)
+    return views.page_data(get_store(url), page, parse_period(period_code), unit)
 
 
 @dataclass(frozen=True)
@@ -220,6 +219,32 @@ def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext
         on_click="ignore",
         icon=":material/table_view:",
     )
+
+
+def records_table(sel: Selection, page: str, data: dict, title: str) -> None:
+    """A page's records of the period: the first RECORDS_SHOWN on the page, all of them in the download."""
+    st.subheader(title)
+    total = data["records_total"]
+    if total == 0:
+        st.info(md("{}没有记录。", sel.period.label), icon=":material/inbox:")
+        return
+    if total > RECORDS_SHOWN:
+        st.caption(md("共 {} 条，下表按日期显示前 {} 条；全部记录请下载 Excel。", f"{total:,}", f"{RECORDS_SHOWN:,}"))
+    st.dataframe(data["records"], hide_index=True, placeholder="")
+    stem = charts.file_stem(title, sel.context())
+    st.download_button(
+        md("下载全部 {} 条记录 Excel", f"{total:,}"),
+        data=later(_records_xlsx, sel, page, title),
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{page}-records-xlsx",
+        on_click="ignore",
+        icon=":material/table_view:",
+    )
+
+
+def _records_xlsx(sel: Selection, page: str, title: str) -> bytes:
+    return export.xlsx_bytes({title: views.all_records(store(), page, sel.period, sel.unit)})
 
 
 def later(func: Callable, *args: object) -> Callable[[], bytes]:

@@ -30,5 +30,4 @@ elif data["missed"].empty:
     st.success(ui.md("{}所有开庭均有机关负责人出庭。", sel.period.label), icon=":material/check_circle:")
 else:
     st.dataframe(data["missed"], hide_index=True, placeholder="")
-st.subheader("本期收案记录")
-st.dataframe(data["records"], hide_index=True, placeholder="")
+ui.records_table(sel, "cases", data, "本期收案记录")

@@ -22,5 +22,4 @@ rates = ["办结率", "按期办结率"]
 ui.chart(charts.rate_lines, data["rates"], sel.trend_context(), "办结率与按期办结率", "rates", rates)
 ui.chart(charts.share_bar, data["category"], ctx, "信访件数（按事项类别）", "category", "事项类别")
 
-st.subheader("本期信访记录")
-st.dataframe(data["records"], hide_index=True, placeholder="")
+ui.records_table(sel, "petitions", data, "本期信访记录")

@@ -399,7 +399,8 @@ def test_cached_reads_follow_the_store_version(store, sample):
 
 
 def test_the_same_indicator_reads_the_same_on_every_page(store):
-    """Thousands are grouped alike on the overview and on the indicator pages (1,200件 both times)."""
+    """Thousands are grouped alike on the overview and on the indicator pages (1,200件 both times), and
+    the records table shows the first 1,000 of them with the count of all."""
     rows = [PETITION_HEADER]
     rows += [
         petition(f"XF2025-{i:04d}", date(2025, 1 + i % 3, 1 + i % 28), closed=date(2025, 3, 31), on_time="是")
@@ -411,5 +412,11 @@ def test_the_same_indicator_reads_the_same_on_every_page(store):
     petitions = shown_metrics(app.visit("petitions"))
     assert overview["信访收件"] == petitions["收件"] == "1,200件"
     assert overview["办结率"] == petitions["办结率"] == "100%（1200/1200）"
+    # The records table shows the first 1,000 and says so; its download holds all 1,200.
+    captions = [c.value.replace("\\", "") for c in app.at.caption]  # as shown: Markdown escapes removed
+    assert any("共 1,200 条" in c and "前 1,000 条" in c for c in captions), captions
+    assert len(app.at.dataframe[0].value) == 1000
+    (button,) = [b for b in app.at.get("download_button") if "全部" in b.proto.label]
+    assert "全部 1,200 条" in button.proto.label.replace("\\", "")
     assert shown_metrics(app.visit("cases"))["收案"] == "0件"
     assert_page_equals_kpis(app.at, "cases", cli_kpis("2025Q1"))

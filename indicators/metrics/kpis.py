@@ -34,6 +34,9 @@ from ..schema import (
 from .periods import Period
 
 LOST = "lost"
+# A tally's rows stand for several records each: those alike in every field a definition reads
+# (load.tally groups petitions by month, channel, category and closure). Plain records have no WEIGHT.
+WEIGHT = "records"
 REVIEW_TYPE, LITIGATION_TYPE = CASE_TYPES
 
 
@@ -53,8 +56,16 @@ def ordered_counts(counts: dict) -> dict[str, int]:
     return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))}
 
 
-def _counts(values: pd.Series) -> dict[str, int]:
-    return ordered_counts(dict(values.dropna().value_counts()))
+def count(rows: pd.DataFrame) -> int:
+    """How many records the rows stand for: one each, or their WEIGHT in a tally (load.tally)."""
+    return int(rows[WEIGHT].sum()) if WEIGHT in rows.columns else len(rows)
+
+
+def counts_by(rows: pd.DataFrame, field: str, empty: str | None = None) -> dict[str, int]:
+    """Records per value of a field, largest first; empty cells are left out, or counted as `empty`."""
+    values = rows[field] if empty is None else rows[field].fillna(empty)
+    weights = rows[WEIGHT] if WEIGHT in rows.columns else pd.Series(1, index=rows.index)
+    return ordered_counts(dict(weights.groupby(values, dropna=True).sum()))
 
 
 def for_unit(frame: pd.DataFrame, unit: str | None) -> pd.DataFrame:
@@ -71,11 +82,11 @@ def petition_kpis(frame: pd.DataFrame, period: Period, today: date | None = None
     """Petitions received in the period, by channel, closed and closed on time."""
     rows = frame.loc[in_period(frame, RECEIVED_ON.field, period)]
     closed_mask = rows[CLOSED_ON.field].notna()
-    total, closed = len(rows), int(closed_mask.sum())
-    on_time = int((closed_mask & yes(rows[ON_TIME.field])).sum())
+    total, closed = count(rows), count(rows.loc[closed_mask])
+    on_time = count(rows.loc[closed_mask & yes(rows[ON_TIME.field])])
     return {
         "total": total,
-        "by_channel": _counts(rows[CHANNEL.field]),
+        "by_channel": counts_by(rows, CHANNEL.field),
         "closed": closed,
         "closure_rate": rate(closed, total),
         "on_time": on_time,
@@ -97,17 +108,17 @@ def litigation_kpis(frame: pd.DataFrame, period: Period, today: date | None = No
     filed = frame.loc[in_period(frame, FILED_ON.field, period)]
     concluded = frame.loc[in_period(frame, CONCLUDED_ON.field, period) & (frame[OUTCOME_CLASS_FIELD] != PENDING)]
     hearings = frame.loc[hearings_in(frame, period, today)]
-    lost = int((concluded[OUTCOME_CLASS_FIELD] == LOST).sum())
-    appearances = int(yes(hearings[HEAD_APPEARED.field]).sum())
+    lost = count(concluded.loc[concluded[OUTCOME_CLASS_FIELD] == LOST])
+    appearances = count(hearings.loc[yes(hearings[HEAD_APPEARED.field])])
     return {
-        "cases": len(filed),
-        "by_type": _counts(filed[CASE_TYPE.field]),
-        "concluded": len(concluded),
+        "cases": count(filed),
+        "by_type": counts_by(filed, CASE_TYPE.field),
+        "concluded": count(concluded),
         "lost": lost,
-        "loss_rate": rate(lost, len(concluded)),
-        "hearings": len(hearings),
+        "loss_rate": rate(lost, count(concluded)),
+        "hearings": count(hearings),
         "head_appearances": appearances,
-        "head_appearance_rate": rate(appearances, len(hearings)),
+        "head_appearance_rate": rate(appearances, count(hearings)),
     }
 
 
@@ -115,8 +126,8 @@ def training_kpis(frame: pd.DataFrame, period: Period, today: date | None = None
     """Sessions held in the period, by type, with participants and hours summed."""
     rows = frame.loc[in_period(frame, HELD_ON.field, period)]
     return {
-        "sessions": len(rows),
-        "by_type": _counts(rows[SESSION_TYPE.field]),
+        "sessions": count(rows),
+        "by_type": counts_by(rows, SESSION_TYPE.field),
         "participants": int(rows[PARTICIPANTS.field].fillna(0).sum()),
         "hours": float(rows[HOURS.field].fillna(0).sum()),
     }
@@ -134,11 +145,13 @@ def kpis_from_frames(
 ) -> dict:
     """The full indicator object of kpis.md for one period, from current records per dataset id.
 
-    Every section takes `today` (only hearings depend on it: one after today is not yet held).
+    Every section takes `today` (only hearings depend on it: one after today is not yet held). A
+    dataset missing from `frames` leaves its section out.
     """
     out: dict = {"period": period.code, "start": period.start.isoformat(), "end": period.end.isoformat(), "unit": unit}
     for key, dataset, compute in SECTIONS:
-        out[key] = compute(for_unit(frames[dataset.id], unit), period, today)
+        if dataset.id in frames:  # a page reads only its datasets (views.PAGES)
+            out[key] = compute(for_unit(frames[dataset.id], unit), period, today)
     return out
 
 
@@ -157,7 +170,7 @@ def series(frames: dict[str, pd.DataFrame], periods: list[Period], unit: str | N
     for period in periods:
         values = kpis_from_frames(frames, period, unit)
         row = {"period": period.code, "label": period.label, "start": period.start}
-        for section, _, _ in SECTIONS:
+        for section in (key for key, _, _ in SECTIONS if key in values):
             row.update({f"{section}.{k}": v for k, v in values[section].items() if not isinstance(v, dict)})
         rows.append(row)
     return pd.DataFrame(rows)

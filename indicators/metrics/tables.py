@@ -1,6 +1,6 @@
 """The data behind every chart and table of the dashboard, with Chinese column names.
 
-Each function takes the current records per dataset (`kpis.load_frames`) and a period, and returns
+Each function takes the current records per dataset (`load.page_frames`: records, or a tally of them) and a period, and returns
 a new DataFrame: what the chart draws is what its `.xlsx` download holds.
 """
 
@@ -32,6 +32,7 @@ from .kpis import (
     LITIGATION_TYPE,
     REVIEW_TYPE,
     breakdown,
+    counts_by,
     for_unit,
     hearings_in,
     in_period,
@@ -43,6 +44,7 @@ from .periods import Granularity, Period
 
 TREND_LENGTH = {Granularity.YEAR: 5, Granularity.HALF: 6, Granularity.QUARTER: 8, Granularity.MONTH: 12}
 OUTCOME_ORDER = ("upheld", "lost", "withdrawn", PENDING)
+NOT_FILLED = "未填写"
 
 
 def recent_periods(period: Period) -> list[Period]:
@@ -86,8 +88,7 @@ def petitions_by_category(frames: dict[str, pd.DataFrame], period: Period, unit:
     """Petitions received in the period per 事项类别 (未填写 when empty), with shares."""
     rows = for_unit(frames[PETITIONS.id], unit)
     rows = rows.loc[in_period(rows, RECEIVED_ON.field, period)]
-    counts = rows[CATEGORY.field].fillna("未填写").value_counts()
-    return _shares({str(k): int(v) for k, v in counts.items()}, CATEGORY.name)
+    return _shares(counts_by(rows, CATEGORY.field, empty=NOT_FILLED), CATEGORY.name)
 
 
 def petitions_monthly(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
@@ -189,7 +190,12 @@ def records(frames: dict[str, pd.DataFrame], dataset: Dataset, period: Period, u
     """A dataset's current records in the period (by its first date), with the schema's Chinese headers."""
     rows = for_unit(frames[dataset.id], unit)
     rows = rows.loc[in_period(rows, dataset.date_fields[0], period)]
-    return chinese(rows, dataset, dataset.fields).sort_values(dataset.column(dataset.date_fields[0]).name)
+    return records_table(rows, dataset).sort_values(dataset.column(dataset.date_fields[0]).name)
+
+
+def records_table(rows: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """Records as a page's table shows them: every field of the ledger under its Chinese name."""
+    return chinese(rows, dataset, dataset.fields)
 
 
 def chinese(rows: pd.DataFrame, dataset: Dataset, fields: list[str]) -> pd.DataFrame:

@@ -1,16 +1,20 @@
-"""What each dashboard page shows, computed in one call per page from current records.
+"""What each dashboard page shows, computed in one call per page from the store.
 
-Pages only lay these results out; the dashboard caches them per store version, period and unit.
+Each page declares the datasets its figures read; `page_data` loads only those, only for the page's
+window and unit (load.py), and builds the page's figures and tables. Pages only lay the result out;
+the dashboard caches it per store version, period and unit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 
-from ..schema import LITIGATION, PETITIONS
-from . import tables
+from ..schema import LITIGATION, PETITIONS, TRAINING, Dataset
+from ..store import Store
+from . import load, tables
 from .cards import build_cards
 from .kpis import compare, kpis_from_frames
 from .periods import Period
@@ -30,7 +34,6 @@ def petitions(frames: Frames, period: Period, unit: str | None) -> dict:
         "monthly": tables.petitions_monthly(frames, period, unit),
         "rates": tables.petition_rates(frames, period, unit),
         "category": tables.petitions_by_category(frames, period, unit),
-        "records": tables.records(frames, PETITIONS, period, unit),
     }
 
 
@@ -42,7 +45,6 @@ def cases(frames: Frames, period: Period, unit: str | None) -> dict:
         "loss": tables.loss_rates(frames, period, unit),
         "appearances": tables.head_appearances(frames, period, unit),
         "missed": tables.missed_hearings(frames, period, unit),
-        "records": tables.records(frames, LITIGATION, period, unit),
     }
 
 
@@ -55,9 +57,39 @@ def sessions(frames: Frames, period: Period, unit: str | None) -> dict:
     }
 
 
-BUILDERS: dict[str, Callable[[Frames, Period, str | None], dict]] = {
-    "overview": overview,
-    "petitions": petitions,
-    "cases": cases,
-    "sessions": sessions,
+@dataclass(frozen=True)
+class Page:
+    """A page's figures: the function that builds them, the datasets it reads, its records table."""
+
+    build: Callable[[Frames, Period, str | None], dict]
+    reads: tuple[Dataset, ...]
+    records: Dataset | None = None
+
+
+PAGES: dict[str, Page] = {
+    "overview": Page(overview, (PETITIONS, LITIGATION, TRAINING)),
+    "petitions": Page(petitions, (PETITIONS,), PETITIONS),
+    "cases": Page(cases, (LITIGATION,), LITIGATION),
+    "sessions": Page(sessions, (TRAINING,)),
 }
+
+
+def page_data(store: Store, page: str, period: Period, unit: str | None) -> dict:
+    """Everything one page shows for a period and unit. A records table holds the first
+    load.RECORDS_SHOWN records (`records`), with their number in all (`records_total`)."""
+    spec = PAGES[page]
+    frames = load.page_frames(store, spec.reads, *tables.data_span(period), unit)
+    out = spec.build(frames, period, unit)
+    if spec.records is not None:
+        shown, total = load.period_records(store, spec.records, period, unit)
+        out["records"] = tables.records_table(shown, spec.records)
+        out["records_total"] = total
+    return out
+
+
+def all_records(store: Store, page: str, period: Period, unit: str | None) -> pd.DataFrame:
+    """Every record of a page's records table, for its download."""
+    dataset = PAGES[page].records
+    if dataset is None:
+        raise ValueError(f"page {page} has no records table")
+    return tables.records_table(load.period_records(store, dataset, period, unit, limit=None)[0], dataset)

