@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from indicators.ingest.reading import Upload
 from indicators.metrics.aggregate import compute
 from indicators.metrics.periods import parse_period
 from indicators.output import words
@@ -13,7 +14,7 @@ from indicators.store import AlreadyRolledBack, BatchNotFound
 from indicators.store import store as store_module
 from indicators.store.importer import check, run_import
 from indicators.store.tables import VERSIONS
-from ledgers import CASE_HEADER, PETITION_HEADER, case, petition, upload, xlsx_bytes
+from ledgers import CASE_HEADER, PETITION_HEADER, case, csv_bytes, petition, upload, xlsx_bytes
 
 
 def _cases(*rows: list[object]) -> bytes:
@@ -238,3 +239,19 @@ def test_no_record_is_ever_current_twice(store):
             .group_by(table.c.record_key)
         ).all()
     assert sorted(n for _, n in counts) == [1, 1]
+
+
+def test_an_import_leaves_postgresql_statistics_to_plan_by(store, db_url):
+    """A large import is followed by ANALYZE on PostgreSQL (the next import's key lookups depend on it);
+    SQLite plans without statistics and gets none."""
+    rows = [petition(f"XF-{i:05d}", "2024-05-06") for i in range(2000)]
+    assert run_import(store, [Upload("信访.csv", csv_bytes([PETITION_HEADER, *rows]))]).ok
+    with store.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            analyzed = conn.execute(
+                sa.text("SELECT last_analyze FROM pg_stat_user_tables WHERE relid = CAST(:t AS regclass)"),
+                {"t": "petitions_versions"},
+            ).scalar_one()
+            assert analyzed is not None
+        else:
+            assert not sa.inspect(conn).has_table("sqlite_stat1")
