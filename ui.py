@@ -74,6 +74,12 @@ def store_facts(url: str, version: str) -> dict:
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def sample_share(url: str, version: str, unit: str | None) -> str:
+    """Whether the figures of a unit (or of all units) hold sample data: "", "all" or "part"."""
+    return get_store(url).sample_share(unit)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def page_data(page: str, url: str, version: str, period_code: str, unit: str | None, goals: str) -> dict:
     """Everything one page shows for a period and unit, computed once per store version and targets file."""
     return views.page_data(get_store(url), page, parse_period(period_code), unit)
@@ -132,9 +138,10 @@ def sidebar() -> Selection | None:
         st.session_state["unit"] = None
     unit = st.sidebar.selectbox("单位", units, format_func=lambda u: ALL_UNITS if u is None else u, key="unit")
     period = parse_period(code)
-    if facts["sample"]:
-        st.sidebar.info(SAMPLE_SIDEBAR[facts["sample"]], icon=":material/info:")
-    return Selection(period, unit, version, facts["sample"], min(period.end, last))
+    sample = sample_share(db_url(), version, unit) if facts["sample"] else ""
+    if sample:
+        st.sidebar.info(SAMPLE_SIDEBAR[sample], icon=":material/info:")
+    return Selection(period, unit, version, sample, min(period.end, last))
 
 
 def ensure_entrypoint() -> None:

@@ -364,6 +364,14 @@ def test_real_batches_beside_the_sample_are_not_called_sample_data(store, sample
     assert any("含示例数据" in c.value for c in at.main.caption)
     notes = [spec["layout"]["annotations"][-1]["text"] for spec in chart_specs(at)]
     assert notes and all("含示例数据" in n for n in notes), notes
+    # The sample's records are all 本单位's: the other unit's figures hold none of it, its own only it.
+    at = app.choose(unit=OTHER_UNIT)
+    assert not any("示例数据" in i.value for i in at.sidebar.info)
+    assert not any("示例数据" in c.value for c in at.main.caption)
+    notes = [spec["layout"]["annotations"][-1]["text"] for spec in chart_specs(at)]
+    assert notes and not any("示例数据" in n for n in notes), notes
+    at = app.choose(unit="本单位")
+    assert any("当前显示的是**示例数据**" in i.value for i in at.sidebar.info)
 
 
 def test_a_unit_named_like_the_all_units_choice_is_a_unit_of_its_own(store, sample):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from indicators.cli import load_sample
 from indicators.ingest.reading import Upload
 from indicators.metrics.aggregate import compute
 from indicators.metrics.periods import parse_period
@@ -255,3 +256,16 @@ def test_an_import_leaves_postgresql_statistics_to_plan_by(store, db_url):
             assert analyzed is not None
         else:
             assert not sa.inspect(conn).has_table("sqlite_stat1")
+
+
+def test_the_sample_share_of_a_unit_counts_only_that_units_records(store):
+    assert load_sample(store).ok
+    assert store.sample_share() == "all" and store.sample_share("本单位") == "all"
+    rows = [PETITION_HEADER, petition("ZF-1", "2024-05-06", unit="执法支队")]
+    assert run_import(store, [Upload("执法支队.csv", csv_bytes(rows))]).ok
+    assert store.sample_share() == "part"
+    assert store.sample_share("执法支队") == "", "none of the sample is that unit's"
+    assert store.sample_share("本单位") == "all"
+    rows = [PETITION_HEADER, petition("BD-1", "2024-05-07", unit="本单位")]
+    assert run_import(store, [Upload("本单位.csv", csv_bytes(rows))]).ok
+    assert store.sample_share("本单位") == "part"

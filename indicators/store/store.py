@@ -538,13 +538,25 @@ class Store:
         """True while the sample-data batch is imported and not rolled back."""
         return self.sample_share() != ""
 
-    def sample_share(self) -> str:
-        """How much of the live data is the sample's: "" none, "all", or "part" (real batches beside it)."""
+    def sample_share(self, unit: str | None = None) -> str:
+        """How much of the live data is the sample's: "" none, "all", or "part" (real data beside it).
+
+        With a unit, of that unit's current records: the sample's are all 本单位's, so another unit's
+        figures hold none of it, even while the sample batch is live.
+        """
         sample = sa.func.count().filter(batches.c.label == SAMPLE_LABEL)
         query = sa.select(sample, sa.func.count()).where(batches.c.rolled_back == sa.false())
         with self.engine.connect() as conn:
             samples, live = conn.execute(query).one()
-        return "" if not samples else "all" if samples == live else "part"
+            if not samples or not unit:
+                return "" if not samples else "all" if samples == live else "part"
+            ids = sa.select(batches.c.id).where(batches.c.label == SAMPLE_LABEL, batches.c.rolled_back == sa.false())
+            found = {"sample": False, "other": False}
+            for table in VERSIONS.values():
+                mine = [table.c.is_current == sa.true(), table.c[UNIT_FIELD] == unit]
+                for kind, origin in (("sample", table.c.origin.in_(ids)), ("other", table.c.origin.not_in(ids))):
+                    found[kind] |= conn.execute(sa.select(sa.exists().where(*mine, origin))).scalar_one()
+        return "" if not found["sample"] else "part" if found["other"] else "all"
 
     def is_empty(self) -> bool:
         with self.engine.connect() as conn:
