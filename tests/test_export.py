@@ -128,6 +128,17 @@ def glyph_contrast(png_a: bytes, png_b: bytes) -> tuple[int, float]:
     return ink, _differing(a, b) / max(ink, 1)
 
 
+def test_a_table_longer_than_a_sheet_continues_on_further_sheets(monkeypatch):
+    """Excel holds 1,048,575 rows below a header: a longer download (a city's year) goes on in sheets
+    （2）, （3）… instead of failing; shown here with sheets of three rows."""
+    monkeypatch.setattr(export, "SHEET_ROWS", 3)
+    table = pd.DataFrame({"信访编号": [f"XF-{i}" for i in range(7)]})
+    book = load_workbook(io.BytesIO(export.xlsx_bytes({"本期信访记录": table})))
+    assert book.sheetnames == ["本期信访记录", "本期信访记录（2）", "本期信访记录（3）"]
+    values = [c.value for ws in book.worksheets for c in ws["A"][1:]]
+    assert values == list(table["信访编号"]) and all(ws["A1"].value == "信访编号" for ws in book.worksheets)
+
+
 def test_png_is_drawn_at_scale_two():
     fig = _titled("信访件数（按来源渠道）")
     data = export.figure_png(fig)

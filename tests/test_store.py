@@ -269,3 +269,25 @@ def test_the_sample_share_of_a_unit_counts_only_that_units_records(store):
     rows = [PETITION_HEADER, petition("BD-1", "2024-05-07", unit="本单位")]
     assert run_import(store, [Upload("本单位.csv", csv_bytes(rows))]).ok
     assert store.sample_share("本单位") == "part"
+
+
+def test_units_of_a_thousand_chinese_characters_store_list_and_filter(store):
+    """A unit may have 1,000 characters (3,000 bytes): more than a PostgreSQL index entry holds. Two such
+    units sharing their first 200 characters are listed and counted apart, on both databases."""
+    long = "规划" * 100  # 200 characters
+    first, second = long + "甲" * 800, long + "乙" * 800
+    rows = [
+        PETITION_HEADER,
+        petition("L-1", "2024-05-06", category="类" * 1000, unit=first),
+        petition("L-2", "2024-05-07", "来" * 1000, unit=second),
+        petition("L-3", "2024-05-08", unit=second),
+        petition("S-1", "2024-05-08", unit="法规科"),
+    ]
+    cases = [CASE_HEADER, case("C-1", filed="2024-05-06", unit=first)]
+    outcome = run_import(store, [Upload("长单位.csv", csv_bytes(rows)), Upload("长案件.csv", csv_bytes(cases))])
+    assert outcome.ok, [p.text() for p in outcome.problems]
+    assert store.units() == sorted([first, second, "法规科"])
+    year = parse_period("2024")
+    assert compute(store, year, second)["petitions"]["total"] == 2
+    assert compute(store, year, first)["litigation"]["cases"] == 1
+    assert len(store.records(PETITIONS, unit=first)) == 1

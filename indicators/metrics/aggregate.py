@@ -32,10 +32,9 @@ from ..schema import (
     RECEIVED_ON,
     SESSION_TYPE,
     TRAINING,
-    UNIT_FIELD,
 )
 from ..store import Store
-from ..store.tables import VERSIONS
+from ..store.tables import VERSIONS, of_unit
 from .kpis import LITIGATION_TYPE, LOST, ordered_counts, rate
 from .periods import Period
 
@@ -48,7 +47,7 @@ def _yes(column: sa.ColumnElement) -> sa.ColumnElement:
 def _current(table: sa.Table, date_field: str, start: date, end: date, unit: str | None) -> list:
     """The conditions of current records with a date in [start, end] (and of one unit)."""
     where = [table.c.is_current == sa.true(), table.c[date_field].between(start, end)]
-    return [*where, table.c[UNIT_FIELD] == unit] if unit else where
+    return [*where, *of_unit(table, unit)] if unit else where
 
 
 def petitions(conn: Connection, period: Period, unit: str | None) -> dict:

@@ -24,6 +24,7 @@ PNG_SCALE = 2
 PNG_TABS = 2
 PNG_TIMEOUT_SECONDS = 60  # a hung browser must not hold a user's session forever
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+SHEET_ROWS = 1_048_575  # rows below the header in one sheet of Excel, WPS and openpyxl
 _server_lock = threading.Lock()
 _renderer: tuple[asyncio.AbstractEventLoop, object] | None = None
 
@@ -119,14 +120,26 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def sheet_parts(name: str, df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """A table as sheets Excel can hold: `name` (31 characters at most), then `name（2）`, … when it has
+    more rows than one sheet takes (SHEET_ROWS below its header)."""
+    if len(df) <= SHEET_ROWS:
+        return [(name[:31], df)]
+    parts = range(0, len(df), SHEET_ROWS)
+    return [
+        (f"{name[:25]}（{i + 1}）" if i else name[:31], df.iloc[start : start + SHEET_ROWS])
+        for i, start in enumerate(parts)
+    ]
+
+
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """A workbook with one sheet per table, headers bold, columns sized, formulas neutralised."""
+    """A workbook with one sheet per table (several for a table longer than a sheet), headers bold,
+    columns sized, formulas neutralised."""
     from openpyxl.styles import Font
 
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, df in sheets.items():
-            sheet_name = name[:31]
+        for sheet_name, df in (part for name, table in sheets.items() for part in sheet_parts(name, table)):
             safe_frame(df).to_excel(writer, sheet_name=sheet_name, index=False)
             sheet = writer.sheets[sheet_name]
             for cell in sheet[1]:

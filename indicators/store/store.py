@@ -23,7 +23,7 @@ from ..ingest.validation import FILENO, meta_problems
 from ..schema import DATASETS, UNIT_FIELD, Dataset, Kind, stored_fields
 from .engine import make_engine, write_transaction
 from .plan import KEY, VERSION_ID, Batch, DatasetPlan, FileInfo, Plan, plan_batch, typed_records
-from .tables import VERSIONS, Change, batch_files, batches
+from .tables import UNIT_PREFIX_CHARS, VERSIONS, Change, batch_files, batches, of_unit, unit_prefix
 
 SAMPLE_LABEL = "示例数据"
 CHUNK = 900  # keys per IN (...) list: within every database's limit of bound parameters
@@ -420,7 +420,7 @@ class Store:
         ranged = start is not None and end is not None
         if not ranged:
             query = sa.select(*columns).where(table.c.is_current == sa.true())
-            query = query.where(table.c[UNIT_FIELD] == unit) if unit else query
+            query = query.where(*of_unit(table, unit)) if unit else query
         else:  # one indexed range per date field: with an OR of them the planner reads every current record
             query = sa.union(
                 *(
@@ -493,20 +493,24 @@ class Store:
     def units(self) -> list[str]:
         """Every unit that has a current record, sorted.
 
-        Read by skipping through the index on (is_current, unit): one indexed step per unit, so the
-        cost follows the number of units, not of records (a DISTINCT would read every record).
+        Read by skipping through the index on (is_current, the unit's first 200 characters): one
+        indexed step per unit, so the cost follows the number of units, not of records (a DISTINCT
+        would read every record); units longer than that are read whole in a second step.
         """
         found: set[str] = set()
         with self.engine.connect() as conn:
             for table in VERSIONS.values():
-                col, after = table.c[UNIT_FIELD], None
-                while True:
-                    query = sa.select(col).where(table.c.is_current == sa.true(), col.isnot(None))
-                    query = query.where(col > after) if after is not None else query
-                    after = conn.execute(query.order_by(col).limit(1)).scalar()
+                prefix, current, after = unit_prefix(table), table.c.is_current == sa.true(), ""
+                while True:  # from "": an empty or missing unit is no unit
+                    query = sa.select(prefix).where(current, prefix > after).order_by(prefix).limit(1)
+                    after = conn.execute(query).scalar()
                     if after is None:
                         break
-                    found.add(after)
+                    if len(after) < UNIT_PREFIX_CHARS:  # the whole unit
+                        found.add(after)
+                        continue
+                    same = sa.select(table.c[UNIT_FIELD]).where(current, prefix == after).distinct()
+                    found.update(conn.execute(same).scalars())
         return sorted(u for u in found if u)
 
     def date_range(self, primary: bool = False) -> tuple[date, date] | None:
@@ -553,7 +557,7 @@ class Store:
             ids = sa.select(batches.c.id).where(batches.c.label == SAMPLE_LABEL, batches.c.rolled_back == sa.false())
             found = {"sample": False, "other": False}
             for table in VERSIONS.values():
-                mine = [table.c.is_current == sa.true(), table.c[UNIT_FIELD] == unit]
+                mine = [table.c.is_current == sa.true(), *of_unit(table, unit)]
                 for kind, origin in (("sample", table.c.origin.in_(ids)), ("other", table.c.origin.not_in(ids))):
                     found[kind] |= conn.execute(sa.select(sa.exists().where(*mine, origin))).scalar_one()
         return "" if not found["sample"] else "part" if found["other"] else "all"
@@ -566,7 +570,7 @@ class Store:
 def _current_in(table: sa.Table, first: sa.Column, start: date, end: date, unit: str | None) -> list:
     """Current records with `first` in [start, end], and of one unit when one is asked for."""
     where = [table.c.is_current == sa.true(), first.between(start, end)]
-    return [*where, table.c[UNIT_FIELD] == unit] if unit else where
+    return [*where, *of_unit(table, unit)] if unit else where
 
 
 def _ranked(table: sa.Table, keys: sa.Select, exclude: int | None = None) -> sa.Subquery:
