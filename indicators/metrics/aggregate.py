@@ -34,20 +34,14 @@ from ..schema import (
     TRAINING,
 )
 from ..store import Store
-from ..store.tables import VERSIONS, of_unit
-from .kpis import LITIGATION_TYPE, LOST, ordered_counts, rate
+from ..store.tables import VERSIONS, current_in
+from .kpis import LITIGATION_TYPE, LOST, indicator_head, ordered_counts, rate
 from .periods import Period
 
 
 def _yes(column: sa.ColumnElement) -> sa.ColumnElement:
     """1 for a yes, 0 for a no or an empty cell (booleans do not add up on PostgreSQL)."""
     return sa.case((column == sa.true(), 1), else_=0)
-
-
-def _current(table: sa.Table, date_field: str, start: date, end: date, unit: str | None) -> list:
-    """The conditions of current records with a date in [start, end] (and of one unit)."""
-    where = [table.c.is_current == sa.true(), table.c[date_field].between(start, end)]
-    return [*where, *of_unit(table, unit)] if unit else where
 
 
 def petitions(conn: Connection, period: Period, unit: str | None) -> dict:
@@ -60,7 +54,7 @@ def petitions(conn: Connection, period: Period, unit: str | None) -> dict:
             sa.func.sum(sa.case((closed, 1), else_=0)),
             sa.func.sum(sa.case((closed & (t.c[ON_TIME.field] == sa.true()), 1), else_=0)),
         )
-        .where(*_current(t, RECEIVED_ON.field, period.start, period.end, unit))
+        .where(*current_in(t, RECEIVED_ON.field, period.start, period.end, unit))
         .group_by(t.c[CHANNEL.field])
     )
     rows = conn.execute(query).all()
@@ -80,19 +74,19 @@ def litigation(conn: Connection, period: Period, unit: str | None, today: date |
     by_type = dict(
         conn.execute(
             sa.select(t.c[CASE_TYPE.field], sa.func.count())
-            .where(*_current(t, FILED_ON.field, period.start, period.end, unit))
+            .where(*current_in(t, FILED_ON.field, period.start, period.end, unit))
             .group_by(t.c[CASE_TYPE.field])
         ).all()
     )
     concluded, lost = conn.execute(
         sa.select(sa.func.count(), sa.func.sum(sa.case((t.c[OUTCOME_CLASS_FIELD] == LOST, 1), else_=0))).where(
-            *_current(t, CONCLUDED_ON.field, period.start, period.end, unit), t.c[OUTCOME_CLASS_FIELD] != PENDING
+            *current_in(t, CONCLUDED_ON.field, period.start, period.end, unit), t.c[OUTCOME_CLASS_FIELD] != PENDING
         )
     ).one()
     held_by = min(period.end, today or date.today())  # a hearing after today is scheduled, not held (kpis.py)
     hearings, appearances = conn.execute(
         sa.select(sa.func.count(), sa.func.sum(_yes(t.c[HEAD_APPEARED.field]))).where(
-            *_current(t, HEARING_ON.field, period.start, held_by, unit), t.c[CASE_TYPE.field] == LITIGATION_TYPE
+            *current_in(t, HEARING_ON.field, period.start, held_by, unit), t.c[CASE_TYPE.field] == LITIGATION_TYPE
         )
     ).one()
     concluded, lost, hearings, appearances = (int(v or 0) for v in (concluded, lost, hearings, appearances))
@@ -117,7 +111,7 @@ def training(conn: Connection, period: Period, unit: str | None) -> dict:
             sa.func.sum(t.c[PARTICIPANTS.field]),
             sa.func.sum(t.c[HOURS.field]),
         )
-        .where(*_current(t, HELD_ON.field, period.start, period.end, unit))
+        .where(*current_in(t, HELD_ON.field, period.start, period.end, unit))
         .group_by(t.c[SESSION_TYPE.field])
     ).all()
     return {
@@ -130,7 +124,7 @@ def training(conn: Connection, period: Period, unit: str | None) -> dict:
 
 def compute(store: Store, period: Period, unit: str | None = None, today: date | None = None) -> dict:
     """The full indicator object of kpis.md for one period (and unit), counted in the database."""
-    out: dict = {"period": period.code, "start": period.start.isoformat(), "end": period.end.isoformat(), "unit": unit}
+    out = indicator_head(period, unit)
     with store.engine.connect() as conn:
         out["petitions"] = petitions(conn, period, unit)
         out["litigation"] = litigation(conn, period, unit, today)

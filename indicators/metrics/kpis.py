@@ -35,7 +35,8 @@ from .periods import Period
 
 LOST = "lost"
 # A tally's rows stand for several records each: those alike in every field a definition reads
-# (load.tally groups petitions by month, channel, category and closure). Plain records have no WEIGHT.
+# (Store.tally, through load.page_frames, groups petitions by month, channel, category and closure).
+# Plain records have no WEIGHT.
 WEIGHT = "records"
 REVIEW_TYPE, LITIGATION_TYPE = CASE_TYPES
 
@@ -140,6 +141,11 @@ SECTIONS = (
 )
 
 
+def indicator_head(period: Period, unit: str | None) -> dict:
+    """The fields of kpis.md's indicator object before its sections: the period, its dates, the unit."""
+    return {"period": period.code, "start": period.start.isoformat(), "end": period.end.isoformat(), "unit": unit}
+
+
 def kpis_from_frames(
     frames: dict[str, pd.DataFrame], period: Period, unit: str | None = None, today: date | None = None
 ) -> dict:
@@ -148,7 +154,7 @@ def kpis_from_frames(
     Every section takes `today` (only hearings depend on it: one after today is not yet held). A
     dataset missing from `frames` leaves its section out.
     """
-    out: dict = {"period": period.code, "start": period.start.isoformat(), "end": period.end.isoformat(), "unit": unit}
+    out = indicator_head(period, unit)
     for key, dataset, compute in SECTIONS:
         if dataset.id in frames:  # a page reads only its datasets (views.PAGES)
             out[key] = compute(for_unit(frames[dataset.id], unit), period, today)

@@ -23,7 +23,7 @@ from ..ingest.validation import FILENO, meta_problems
 from ..schema import DATASETS, UNIT_FIELD, Dataset, Kind, stored_fields
 from .engine import make_engine, write_transaction
 from .plan import KEY, VERSION_ID, Batch, DatasetPlan, FileInfo, Plan, plan_batch, typed_records
-from .tables import UNIT_PREFIX_CHARS, VERSIONS, Change, batch_files, batches, of_unit, unit_prefix
+from .tables import UNIT_PREFIX_CHARS, VERSIONS, Change, batch_files, batches, current_in, of_unit, unit_prefix
 
 SAMPLE_LABEL = "示例数据"
 CHUNK = 900  # keys per IN (...) list: within every database's limit of bound parameters
@@ -424,7 +424,7 @@ class Store:
         else:  # one indexed range per date field: with an OR of them the planner reads every current record
             query = sa.union(
                 *(
-                    sa.select(table.c.id, *columns).where(*_current_in(table, table.c[f], start, end, unit))
+                    sa.select(table.c.id, *columns).where(*current_in(table, f, start, end, unit))
                     for f in dataset.date_fields
                 )
             )
@@ -467,7 +467,7 @@ class Store:
         ]
         month = (sa.extract("year", first), sa.extract("month", first))
         groups = [*month, *(table.c[f] for f in keep), *(table.c[f].is_(None) for f in present)]
-        query = sa.select(*columns).where(*_current_in(table, first, start, end, unit)).group_by(*groups)
+        query = sa.select(*columns).where(*current_in(table, first.name, start, end, unit)).group_by(*groups)
         with self.engine.connect() as conn:
             frame = _frame(conn.execute(query), [c.name for c in columns])
         frame[UNIT_FIELD] = unit
@@ -480,7 +480,7 @@ class Store:
         key), and how many there are in all: a table a page can show, whatever the store holds."""
         table = VERSIONS[dataset.id]
         first = table.c[dataset.date_fields[0]]
-        where = _current_in(table, first, start, end, unit)
+        where = current_in(table, first.name, start, end, unit)
         fields = stored_fields(dataset)
         dates = {c.field for c in dataset.columns if c.kind is Kind.DATE}
         columns = [sa.type_coerce(table.c[f], sa.String).label(f) if f in dates else table.c[f] for f in fields]
@@ -565,12 +565,6 @@ class Store:
     def is_empty(self) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar_one() == 0
-
-
-def _current_in(table: sa.Table, first: sa.Column, start: date, end: date, unit: str | None) -> list:
-    """Current records with `first` in [start, end], and of one unit when one is asked for."""
-    where = [table.c.is_current == sa.true(), first.between(start, end)]
-    return [*where, *of_unit(table, unit)] if unit else where
 
 
 def _ranked(table: sa.Table, keys: sa.Select, exclude: int | None = None) -> sa.Subquery:

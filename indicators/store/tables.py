@@ -9,6 +9,8 @@ keeps those records alive when the batch it repeats is rolled back. `is_current`
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from ..schema import (
@@ -92,6 +94,12 @@ def unit_prefix(table: sa.Table) -> sa.ColumnElement:
 def of_unit(table: sa.Table, unit: str) -> list[sa.ColumnElement]:
     """The conditions of one unit's rows, by the index on the unit's prefix."""
     return [unit_prefix(table) == unit[:UNIT_PREFIX_CHARS], table.c[UNIT_FIELD] == unit]
+
+
+def current_in(table: sa.Table, field: str, start: date, end: date, unit: str | None) -> list[sa.ColumnElement]:
+    """The conditions of current records with `field` in [start, end], and of one unit when one is asked for."""
+    where = [table.c.is_current == sa.true(), table.c[field].between(start, end)]
+    return [*where, *of_unit(table, unit)] if unit else where
 
 
 def sql_type(kind: Kind) -> sa.types.TypeEngine:
