@@ -16,8 +16,8 @@ run: deps
 test: deps postgres
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest
-	INDICATORS_TEST_DB_URL=$(PG_TEST_URL) $(PY) -m pytest -m "store and not browser"
+	$(PY) -m pytest -m "not postgres"
+	INDICATORS_TEST_DB_URL=$(PG_TEST_URL) $(PY) -m pytest -m "(store and not browser) or instances or postgres"
 
 deps: system-deps $(VENV)/.deps
 
@@ -60,4 +60,5 @@ docs: deps
 # the pages at 100k, then a store grown to 1M (about 15 minutes on 2 cores).
 bench: deps postgres
 	$(PY) bench/run.py --postgres; a=$$?; $(PY) bench/pages.py; b=$$?; \
-	$(PY) bench/scale.py --postgres --browser; c=$$?; exit $$(( a || b || c ))
+	$(PY) bench/load.py --postgres; d=$$?; \
+	$(PY) bench/scale.py --postgres --browser; c=$$?; exit $$(( a || b || c || d ))

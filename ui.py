@@ -6,6 +6,9 @@ unit, bounded) and lays out the pieces every page repeats.
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -14,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from indicators.access import ROLE_LABELS, Actor, Role, local_admin
 from indicators.config import targets_stamp
 from indicators.metrics import views
 from indicators.metrics.load import RECORDS_SHOWN
@@ -21,7 +25,7 @@ from indicators.metrics.periods import GRANULARITY_LABELS, Granularity, Period, 
 from indicators.metrics.tables import trend_label
 from indicators.output import charts, escape, export
 from indicators.output.style import HEIGHT, WIDTH, ChartContext
-from indicators.store import Store, db_url, make_engine
+from indicators.store import Store, audit, db_url, make_engine, users
 
 ALL_UNITS = "全部单位"
 # What the sidebar and each page say while the sample batch is live: all the data, or part of it.
@@ -36,7 +40,25 @@ SAMPLE_CAPTION = {
     "正式使用前请在「数据管理」页撤销该批次。",
 }
 DATA_PAGE = "pages/data.py"
+ADMIN_PAGE = "pages/admin.py"
+AUDIT_PAGE = "pages/audit.py"
 SELECTION_KEY = "selection"
+AUTH_KEY = "auth"  # the signed-in user's name and when they signed in and were last seen
+ACTOR_KEY = "actor"  # who this session acts as on this run (set by dashboard.py before the page runs)
+FLASH_KEY = "sign_in_flash"
+# A session ends after this long without a rerun, and in any case this long after signing in.
+IDLE_SECONDS = int(os.environ.get("INDICATORS_SESSION_IDLE_MINUTES", "30")) * 60
+MAX_SECONDS = int(os.environ.get("INDICATORS_SESSION_HOURS", "10")) * 3600
+# Reverse proxies whose X-Real-IP header names the client (docs/deploy.md), comma-separated.
+TRUSTED_PROXIES_ENV = "INDICATORS_TRUSTED_PROXIES"
+LOCAL_MODE = (
+    ":material/person: **本机模式**：尚未配置任何用户，本系统只在本机（127.0.0.1）提供服务，您以本机管理员身份使用全部功能。"
+    "在服务器上运行 `python -m indicators users add 用户名 --role admin --password-stdin` 新增管理员后，每个页面都需要登录。"
+)
+REMOTE_REFUSED = (
+    "本系统尚未配置用户，只接受本机（127.0.0.1）访问。请系统管理员在服务器上运行 "
+    "`python -m indicators users add 用户名 --role admin --password-stdin` 新增管理员后，再从其他电脑访问。"
+)
 CACHE_ENTRIES = 64
 # A rate's card shows its basis, e.g. 85.3%（7302/8564）, which has no place to wrap: on a laptop-width
 # screen streamlit would cut it off with an ellipsis. Scale card values with the card's width instead
@@ -63,26 +85,167 @@ def get_store(url: str) -> Store:
 
 
 def store() -> Store:
-    return get_store(db_url())
+    """The store as this session's user: reads show their units only, writes are checked against their role."""
+    return get_store(db_url()).acting(st.session_state[ACTOR_KEY])
+
+
+def actor() -> Actor:
+    return st.session_state[ACTOR_KEY]
+
+
+def scope_key() -> tuple[str, ...] | None:
+    """The units this session may see, as a cache key: sessions that see the same units share figures."""
+    scope = actor().scope
+    return None if scope is None else tuple(sorted(scope))
+
+
+def reader(scope: tuple[str, ...] | None) -> Store:
+    """A store that reads as anyone with this scope: what cached reads run as."""
+    who = local_admin() if scope is None else Actor("", Role.VIEWER, frozenset(scope))
+    return get_store(db_url()).acting(who)
+
+
+def _trusted_proxies() -> set[str]:
+    return {p.strip() for p in os.environ.get(TRUSTED_PROXIES_ENV, "").split(",") if p.strip()}
+
+
+def client_address() -> str:
+    """Where this session's requests come from: the connection's address, or behind a trusted proxy
+    the address it names. Streamlit reports a loopback connection as None."""
+    ip = st.context.ip_address
+    ip = ip if isinstance(ip, str) else "127.0.0.1"  # None: a loopback connection (or no connection at all)
+    headers = st.context.headers or {}
+    if ip in _trusted_proxies() or (ip == "127.0.0.1" and "127.0.0.1" in _trusted_proxies()):
+        forwarded = headers.get("X-Real-IP") or headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        return forwarded or ip
+    return ip
+
+
+def _is_local(address: str) -> bool:
+    """A visitor on this machine itself: a loopback address that no proxy forwarded."""
+    headers = st.context.headers or {}
+    if headers.get("X-Forwarded-For") or headers.get("X-Real-IP"):
+        return False
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who this session acts as (None: nobody yet) and why: "local", "remote", "signed_out", "signed_in"."""
+
+    actor: Actor | None
+    mode: str
+    message: str = ""
+
+
+def access() -> Access:
+    """This run's actor: the local admin while no user exists (to visitors on this machine only),
+    else the signed-in user, re-read from the store on every run (a disabled user is out at once)."""
+    engine = get_store(db_url()).engine
+    address = client_address()
+    state = st.session_state
+    if not users.any_users(engine):
+        state.pop(AUTH_KEY, None)
+        return Access(local_admin(address), "local") if _is_local(address) else Access(None, "remote", REMOTE_REFUSED)
+    auth = state.get(AUTH_KEY)
+    if not auth and (identity := oidc_identity()):
+        try:
+            signed = users.sign_in_external(engine, identity, address)
+        except users.SignInRefused as exc:
+            return Access(None, "signed_out", str(exc))
+        auth = state[AUTH_KEY] = {"name": signed.name, "since": time.time(), "seen": time.time()}
+    if not auth:
+        return Access(None, "signed_out", state.pop(FLASH_KEY, ""))
+    now = time.time()
+    if now - auth["seen"] > IDLE_SECONDS or now - auth["since"] > MAX_SECONDS:
+        state.pop(AUTH_KEY, None)
+        return Access(None, "signed_out", "登录已超时，请重新登录。")
+    current = users.current_actor(engine, auth["name"], address)
+    if current is None:
+        state.pop(AUTH_KEY, None)
+        return Access(None, "signed_out", "该用户已停用或不存在，请联系管理员。")
+    auth["seen"] = now
+    return Access(current, "signed_in")
+
+
+def oidc_configured() -> bool:
+    """Whether this deployment configured an OpenID Connect provider for st.login ([auth] in secrets.toml)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def oidc_identity() -> str | None:
+    """The provider's signed-in identity as a user name here (its email, else preferred_username)."""
+    if not oidc_configured() or not st.user.is_logged_in:
+        return None
+    return st.user.get("email") or st.user.get("preferred_username")
+
+
+def sign_in_form() -> None:
+    """The only thing a signed-out visitor sees: 用户名, 密码 and 登录 (and the provider's button, if any)."""
+    st.title("法治政府建设指标看板")
+    if oidc_configured():
+        st.button("使用单位统一身份认证登录", on_click=st.login, icon=":material/badge:")
+    with st.form("sign_in"):
+        st.subheader("登录")
+        name = st.text_input("用户名", max_chars=64)
+        password = st.text_input("密码", type="password", max_chars=256)
+        submitted = st.form_submit_button("登录", type="primary")
+    if submitted:
+        try:
+            signed = users.sign_in(get_store(db_url()).engine, name, password, client_address())
+        except users.SignInRefused as exc:
+            st.error(str(exc), icon=":material/lock:")
+            return
+        now = time.time()
+        st.session_state[AUTH_KEY] = {"name": signed.name, "since": now, "seen": now}
+        st.rerun()
+
+
+def sign_out() -> None:
+    """End this session's sign-in (audited) and forget everything it held."""
+    who = st.session_state.get(ACTOR_KEY)
+    if who is not None and not who.local:
+        audit.write(get_store(db_url()).engine, who, audit.Action.SIGN_OUT)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state[FLASH_KEY] = "已退出登录。"
+    if oidc_identity():
+        st.logout()
+
+
+def user_panel(current: Actor) -> None:
+    """The sidebar's line on who is signed in, and the sign-out button."""
+    if current.local:
+        return
+    st.sidebar.caption(md("当前用户：{}（{}：{}）", current.name, ROLE_LABELS[current.role], current.units_text()))
+    st.sidebar.button("退出登录", on_click=sign_out, icon=":material/logout:")
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def store_facts(url: str, version: str) -> dict:
-    """Units, the span of primary dates and whether sample data is live, for one store version."""
-    s = get_store(url)
+def store_facts(url: str, version: str, scope: tuple[str, ...] | None) -> dict:
+    """Units, the span of primary dates and whether sample data is live, for one store version and scope."""
+    s = reader(scope)
     return {"units": s.units(), "range": s.date_range(primary=True), "sample": s.sample_share()}
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def sample_share(url: str, version: str, unit: str | None) -> str:
-    """Whether the figures of a unit (or of all units) hold sample data: "", "all" or "part"."""
-    return get_store(url).sample_share(unit)
+def sample_share(url: str, version: str, scope: tuple[str, ...] | None, unit: str | None) -> str:
+    """Whether the figures of a unit (or of all units seen) hold sample data: "", "all" or "part"."""
+    return reader(scope).sample_share(unit)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def page_data(page: str, url: str, version: str, period_code: str, unit: str | None, goals: str) -> dict:
-    """Everything one page shows for a period and unit, computed once per store version and targets file."""
-    return views.page_data(get_store(url), page, parse_period(period_code), unit)
+def page_data(
+    page: str, url: str, version: str, scope: tuple[str, ...] | None, period_code: str, unit: str | None, goals: str
+) -> dict:
+    """Everything one page shows for a period and unit, once per store version, scope and targets file."""
+    return views.page_data(reader(scope), page, parse_period(period_code), unit)
 
 
 @dataclass(frozen=True)
@@ -94,10 +257,11 @@ class Selection:
     version: str
     sample: str  # Store.sample_share: "", "all" or "part"
     as_of: date
+    total_label: str = ALL_UNITS  # what the total of the units this user sees is called
 
     @property
     def unit_label(self) -> str:
-        return self.unit or ALL_UNITS
+        return self.unit or self.total_label
 
     def context(self) -> ChartContext:
         return ChartContext(self.period.label, self.unit_label, self.as_of, self.sample)
@@ -110,13 +274,13 @@ class Selection:
         return replace(self.context(), period_label=f"{self.period.year}年")
 
     def data(self, page: str) -> dict:
-        return page_data(page, db_url(), self.version, self.period.code, self.unit, targets_stamp())
+        return page_data(page, db_url(), self.version, scope_key(), self.period.code, self.unit, targets_stamp())
 
 
 def sidebar() -> Selection | None:
     """Granularity, period (latest with data by default) and unit; None when the store is empty."""
     version = store().version()
-    facts = store_facts(db_url(), version)
+    facts = store_facts(db_url(), version, scope_key())
     if facts["range"] is None:
         return None
     first, last = facts["range"]
@@ -134,14 +298,18 @@ def sidebar() -> Selection | None:
         st.session_state["period"] = period_of(last, granularity).code
     code = st.sidebar.selectbox("期间", options, format_func=lambda c: parse_period(c).label, key="period")
     units = [None, *facts["units"]]  # None is all units: a unit may well be named 全部单位 itself
+    scope = actor().scope
+    if scope is not None and len(scope) == 1:  # the total of one unit is that unit
+        units = facts["units"]
     if st.session_state.get("unit") not in units:
-        st.session_state["unit"] = None
-    unit = st.sidebar.selectbox("单位", units, format_func=lambda u: ALL_UNITS if u is None else u, key="unit")
+        st.session_state["unit"] = units[0]
+    total = actor().total_label()
+    unit = st.sidebar.selectbox("单位", units, format_func=lambda u: total if u is None else u, key="unit")
     period = parse_period(code)
-    sample = sample_share(db_url(), version, unit) if facts["sample"] else ""
+    sample = sample_share(db_url(), version, scope_key(), unit) if facts["sample"] else ""
     if sample:
         st.sidebar.info(SAMPLE_SIDEBAR[sample], icon=":material/info:")
-    return Selection(period, unit, version, sample, min(period.end, last))
+    return Selection(period, unit, version, sample, min(period.end, last), total)
 
 
 def ensure_entrypoint() -> None:
@@ -151,7 +319,7 @@ def ensure_entrypoint() -> None:
     session after a server start (no navigation, no sidebar); switching the mode off and rerunning
     lets st.navigation in dashboard.py take over for this and every later session.
     """
-    if SELECTION_KEY not in st.session_state:
+    if SELECTION_KEY not in st.session_state or ACTOR_KEY not in st.session_state:
         from streamlit.runtime.pages_manager import PagesManager
 
         PagesManager.uses_pages_directory = False
@@ -178,8 +346,14 @@ def open_page(title: str, page: str) -> tuple[Selection, dict]:
 
 
 def require_selection(selection: Selection | None) -> Selection:
-    """Stop the page with directions to the data page when there is nothing to show."""
+    """Stop the page when there is nothing to show: directions to the data page for those who upload."""
     if selection is None:
+        if not actor().may_upload:
+            st.info(
+                md("{}可查看的单位还没有任何数据。台账由各单位填报人员上传，上传后这里即显示。", actor().units_text()),
+                icon=":material/inbox:",
+            )
+            st.stop()
         st.info(
             "还没有任何数据。请到「数据管理」页下载填报模板，按季度填好信访、复议应诉、培训学法台账后上传。",
             icon=":material/upload_file:",
@@ -208,9 +382,14 @@ def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext
     }
     st.plotly_chart(fig, theme=None, key=key, config=config)
     left, right, _ = st.columns([1, 1, 2])
+    facts = {
+        "chart": key,
+        "period": ctx.period_label,
+        "unit_selected": st.session_state[SELECTION_KEY].unit is not None,
+    }
     left.download_button(
         "下载图片 PNG",
-        data=later(export.figure_png, fig),
+        data=later(export.figure_png, fig, what="chart_png", **facts),
         file_name=f"{stem}.png",
         mime="image/png",
         key=f"{key}-png",
@@ -219,7 +398,7 @@ def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext
     )
     right.download_button(
         "下载数据 Excel",
-        data=later(export.xlsx_bytes, {title: data}),
+        data=later(export.xlsx_bytes, {title: data}, what="chart_xlsx", **facts),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}-xlsx",
@@ -241,7 +420,7 @@ def records_table(sel: Selection, page: str, data: dict, title: str) -> None:
     stem = charts.file_stem(title, sel.context())
     st.download_button(
         md("下载全部 {} 条记录 Excel", f"{total:,}"),
-        data=later(_records_xlsx, sel, page, title),
+        data=later(_records_xlsx, store(), sel, page, title, what="records_xlsx", page=page, period=sel.period.code),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{page}-records-xlsx",
@@ -250,10 +429,20 @@ def records_table(sel: Selection, page: str, data: dict, title: str) -> None:
     )
 
 
-def _records_xlsx(sel: Selection, page: str, title: str) -> bytes:
-    return export.xlsx_bytes({title: views.all_records(store(), page, sel.period, sel.unit)})
+def _records_xlsx(s: Store, sel: Selection, page: str, title: str) -> bytes:
+    return export.xlsx_bytes({title: views.all_records(s, page, sel.period, sel.unit)})
 
 
-def later(func: Callable, *args: object) -> Callable[[], bytes]:
-    """Defer an export until its button is clicked."""
-    return lambda: func(*args)
+def later(func: Callable, *args: object, what: str = "", **facts: object) -> Callable[[], bytes]:
+    """Defer an export until its button is clicked; the click is audited as an export of `what`.
+
+    The actor is taken now: the export may run outside this session's script run.
+    """
+    who, engine = actor(), get_store(db_url()).engine
+
+    def run() -> bytes:
+        data = func(*args)
+        audit.write(engine, who, audit.Action.EXPORT, what=what, bytes=len(data), **facts)
+        return data
+
+    return run

@@ -1,4 +1,7 @@
-"""The command line: import, kpis, batches, rollback (kpis.md), plus sample and template.
+"""The command line: import, kpis, batches, rollback (kpis.md), plus sample, template, users and audit.
+
+It acts as the server's administrator (access.command_line): whoever can run it holds the database's
+credentials already. `users add` makes the first admin of a new server.
 
 User mistakes end with exit 1 and a Chinese message on standard error, never a traceback. Everything
 printed goes through `say`, which escapes control characters: cell values and file names reach the
@@ -17,12 +20,13 @@ from typing import NoReturn, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from .access import ROLE_LABELS, NotPermitted, Role, UserRejected
 from .ingest.reading import Upload
 from .ingest.report import problems_lines
 from .ingest.safety import Rejected
 from .output import escape, words
 from .store import SAMPLE_LABEL, AlreadyRolledBack, BatchNotFound, MetaRejected, Store, StoreBusy
-from .store.importer import Outcome, run_import
+from .store.importer import Outcome, rollback, run_import
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 SAMPLE_USER = "示例数据生成程序"
@@ -78,7 +82,34 @@ def _parser() -> argparse.ArgumentParser:
     sm.add_argument("--dir", default=str(SAMPLE_DIR), help="示例台账所在目录")
     tp = sub.add_parser("template", help="生成可下载的 .xlsx 填报模板")
     tp.add_argument("out", metavar="FILE")
+    _users_parser(sub.add_parser("users", help="管理用户：新增、改密码、授权、停用、列出"))
+    au = sub.add_parser("audit", help="审计日志（最新的在前）")
+    au.add_argument("--json", action="store_true", help="输出 JSON")
+    au.add_argument("--user", default=None, help="只看该用户")
+    au.add_argument("--action", action="append", default=None, help="只看该操作（可重复），如 sign_in、import")
+    au.add_argument("--limit", type=int, default=200, help="最多显示多少条（默认 200，0 为全部）")
     return parser
+
+
+def _users_parser(users: argparse.ArgumentParser) -> None:
+    sub = users.add_subparsers(dest="users_command", required=True)
+    roles = [r.value for r in Role]
+    add = sub.add_parser("add", help="新增用户")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", required=True, choices=roles, help="viewer 查看、editor 填报、admin 管理员")
+    add.add_argument("--unit", action="append", default=[], help="授权的单位（可重复；查看用户不写即全部单位）")
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
+    pw = sub.add_parser("passwd", help="修改用户密码")
+    pw.add_argument("name", metavar="NAME")
+    pw.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
+    gr = sub.add_parser("grant", help="修改用户的角色和授权单位")
+    gr.add_argument("name", metavar="NAME")
+    gr.add_argument("--role", required=True, choices=roles)
+    gr.add_argument("--unit", action="append", default=[])
+    for name, text in (("disable", "停用用户（不能再登录）"), ("enable", "重新启用用户")):
+        sub.add_parser(name, help=text).add_argument("name", metavar="NAME")
+    ls = sub.add_parser("list", help="列出用户")
+    ls.add_argument("--json", action="store_true", help="输出 JSON")
 
 
 def _file_name(path: Path) -> str:
@@ -183,8 +214,7 @@ def cmd_batches(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(store: Store, args: argparse.Namespace) -> int:
-    preview = store.rollback_preview(args.batch_id)
-    store.rollback(args.batch_id, on_wait=lambda: say(words.WAITING_ROLLBACK, sys.stderr))
+    preview = rollback(store, args.batch_id, on_wait=lambda: say(words.WAITING_ROLLBACK, sys.stderr))
     say(f"已撤销批次 {args.batch_id}：它载有的记录各自回到其他有效批次中的最新版本，没有的即删除。")
     for line in words.rollback_lines(preview):
         say(line)
@@ -219,6 +249,63 @@ def cmd_template(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace) -> str:
+    """The password from one line of standard input (--password-stdin), or typed twice at a terminal."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UserError("请用 --password-stdin 从标准输入提供密码。")
+    import getpass
+
+    first, second = getpass.getpass("密码："), getpass.getpass("再输入一次：")
+    if first != second:
+        raise UserError("两次输入的密码不一致，未做任何改动。")
+    return first
+
+
+def cmd_users(store: Store, args: argparse.Namespace) -> int:
+    from .store import users
+
+    engine, actor, command = store.engine, store.actor, args.users_command
+    if command == "list":
+        found = [u.as_dict() for u in users.list_users(engine)]
+        if args.json:
+            say(json.dumps(found, ensure_ascii=False))
+            return 0
+        if not found:
+            say("还没有任何用户：仪表盘以本机管理员身份只在 127.0.0.1 上提供服务。")
+        for u in found:
+            state = "（已停用）" if u["disabled"] else ""
+            say(f"{u['name']}{state}：{u['role_label']}，单位：{'、'.join(u['units']) or '全部单位'}")
+        return 0
+    if command == "add":
+        user = users.add_user(engine, actor, args.name, Role(args.role), args.unit, _password(args))
+        say(f"已新增用户“{user.name}”（{ROLE_LABELS[user.role]}）。")
+    elif command == "passwd":
+        users.set_password(engine, actor, args.name, _password(args))
+        say(f"已修改用户“{args.name}”的密码。")
+    elif command == "grant":
+        user = users.set_grant(engine, actor, args.name, Role(args.role), args.unit)
+        say(f"已将用户“{user.name}”设为{ROLE_LABELS[user.role]}，单位：{'、'.join(user.units) or '全部单位'}。")
+    else:
+        users.set_disabled(engine, actor, args.name, command == "disable")
+        say(f"已{'停用' if command == 'disable' else '启用'}用户“{args.name}”。")
+    return 0
+
+
+def cmd_audit(store: Store, args: argparse.Namespace) -> int:
+    from .store import audit
+
+    found = audit.rows(store.engine, store.actor, actor=args.user, actions=args.action, limit=args.limit or None)
+    if args.json:
+        found = found.assign(detail=[json.loads(d) for d in found["detail"]])
+        say(json.dumps(found.to_dict(orient="records"), ensure_ascii=False))
+        return 0
+    for row in audit.shown(found).itertuples(index=False, name=None):
+        say("  ".join(str(v) for v in row))
+    return 0
+
+
 COMMANDS = {
     "import": cmd_import,
     "kpis": cmd_kpis,
@@ -226,6 +313,8 @@ COMMANDS = {
     "rollback": cmd_rollback,
     "sample": cmd_sample,
     "template": cmd_template,
+    "users": cmd_users,
+    "audit": cmd_audit,
 }
 
 
@@ -239,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
         say(f"错误：{exc}", sys.stderr)
     except (BatchNotFound, AlreadyRolledBack, StoreBusy, MetaRejected) as exc:
         say(f"错误：{words.refusal(exc)}", sys.stderr)
+    except NotPermitted as exc:
+        say(f"错误：{exc.message}", sys.stderr)
+    except UserRejected as exc:
+        say(f"错误：{exc}", sys.stderr)
     except SQLAlchemyError as exc:
         say(f"错误：无法访问数据库（{type(exc).__name__}）。请检查 INDICATORS_DB_URL 设置与数据库服务。", sys.stderr)
     except BrokenPipeError:

@@ -1,4 +1,7 @@
-"""Targets and thresholds from one config file (config/targets.toml, or INDICATORS_TARGETS)."""
+"""Default targets and thresholds from one config file (config/targets.toml, or INDICATORS_TARGETS).
+
+Admins may set others in the store (Store.targets): the file gives what holds until they do.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,15 @@ class Targets:
     head_appearance_rate: float = 1.0
     loss_rate: float = 0.15
     min_denominator: int = 5
+
+
+# What an admin may set each target to, and how the admin page names it.
+TARGET_LIMITS = {"head_appearance_rate": (0.0, 1.0), "loss_rate": (0.0, 1.0), "min_denominator": (1, 1000)}
+TARGET_LABELS = {
+    "head_appearance_rate": "负责人出庭应诉率目标（低于即标示）",
+    "loss_rate": "败诉（被纠错）率警戒值（高于即标示）",
+    "min_denominator": "基数较小的分母界限（低于即提示）",
+}
 
 
 @lru_cache(maxsize=4)

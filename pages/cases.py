@@ -3,13 +3,11 @@
 import streamlit as st
 
 import ui
-from indicators.config import targets
 from indicators.metrics.cards import fmt_number, rate_text
 from indicators.output import charts
 
 sel, data = ui.open_page("复议应诉", "cases")
 ctx = sel.context()
-goal = targets().head_appearance_rate
 k = data["kpis"]
 
 a, b, c, d = st.columns(4)
@@ -21,7 +19,9 @@ d.metric("负责人出庭应诉率", rate_text(k["head_appearance_rate"], k["hea
 ui.chart(charts.simple_bar, data["by_type"], ctx, "复议应诉收案（按案件类型）", "types", "案件类型", "件数", "件")
 ui.chart(charts.outcomes, data["outcomes"], ctx, "本期收案的审理结果", "outcomes")
 ui.chart(charts.rate_lines, data["loss"], sel.trend_context(), "败诉（被纠错）率", "loss", ["败诉率"])
-ui.chart(charts.appearances, data["appearances"], sel.trend_context(), "开庭与负责人出庭应诉", "appear", goal)
+ui.chart(
+    charts.appearances, data["appearances"], sel.trend_context(), "开庭与负责人出庭应诉", "appear", data["head_goal"]
+)
 
 st.subheader("负责人未出庭的开庭")
 if k["hearings"] == 0:

@@ -195,3 +195,61 @@ def test_wrong_arguments_are_answered_in_chinese(db_url, capsys, args):
     err = capsys.readouterr().err
     assert status in (1, 2) and "错误：" in err and "Traceback" not in err
     assert not any(word in err for word in ("invalid int", "required", "usage"))
+
+
+def with_stdin(monkeypatch, text: str) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+
+
+def test_users_make_the_first_admin_then_others_list_change_and_disable_them(db_url, capsys, monkeypatch):
+    with_stdin(monkeypatch, "first admin pass\n")
+    assert (
+        run(capsys, "users", "add", "chief", "--role", "admin", "--password-stdin")[1]
+        == "已新增用户“chief”（管理员）。\n"
+    )
+    with_stdin(monkeypatch, "editor password 1\n")
+    assert run(capsys, "users", "add", "fagui", "--role", "editor", "--unit", "法规科", "--password-stdin")[0] == 0
+    out = run(capsys, "users", "list", "--json")[1]
+    listed = {u["name"]: (u["role"], u["units"], u["disabled"]) for u in json.loads(out)}
+    assert listed == {"chief": ("admin", [], False), "fagui": ("editor", ["法规科"], False)}
+    assert "password" not in out and "argon2" not in out
+    with_stdin(monkeypatch, "another pass 22\n")
+    assert run(capsys, "users", "passwd", "fagui", "--password-stdin")[0] == 0
+    assert run(capsys, "users", "disable", "fagui")[1] == "已停用用户“fagui”。\n"
+    from indicators.store import make_engine, users
+
+    engine = make_engine(db_url)
+    with pytest.raises(users.SignInRefused):
+        users.sign_in(engine, "fagui", "another pass 22", "10.0.0.1")
+    assert users.sign_in(engine, "chief", "first admin pass", "10.0.0.1").name == "chief"
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (["users", "add", "x", "--role", "viewer", "--password-stdin"], "short\n", "密码长度应为 10 至 256 个字符"),
+        (["users", "add", "x", "--role", "editor", "--password-stdin"], "long enough 123\n", "至少要授权一个单位"),
+        (["users", "add", "x", "--role", "viewer"], "", "请用 --password-stdin"),
+        (["users", "disable", "nobody"], "", "没有名为“nobody”的用户"),
+    ],
+)
+def test_user_commands_refuse_in_chinese(db_url, capsys, monkeypatch, args, stdin, message):
+    with_stdin(monkeypatch, stdin)
+    code, _, err = run(capsys, *args)
+    assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_audit_lists_what_happened_newest_first(db_url, ledgers, capsys, monkeypatch):
+    with_stdin(monkeypatch, "first admin pass\n")
+    run(capsys, "users", "add", "chief", "--role", "admin", "--password-stdin")
+    run(capsys, "import", str(ledgers["good"]))
+    run(capsys, "rollback", "1")
+    code, out, _ = run(capsys, "audit", "--json")
+    rows = json.loads(out)
+    assert code == 0 and [r["action"] for r in rows] == ["rollback", "import", "upload_checked", "user_added"]
+    assert rows[0]["detail"] == {"batch": 1} and rows[1]["actor"].startswith("命令行")
+    code, out, _ = run(capsys, "audit", "--action", "import")
+    assert code == 0 and out.count("\n") == 1 and "导入批次" in out

@@ -11,9 +11,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "indicators"
 # A stage may import the top-level declarations and the stages before it in the pipeline a ledger travels.
 ALLOWED = {
     "ingest": {"schema"},
-    "store": {"schema", "ingest"},
-    "metrics": {"schema", "config", "ingest", "store"},
-    "output": {"schema", "config", "ingest", "store", "metrics"},
+    "store": {"schema", "access", "config", "ingest"},
+    "metrics": {"schema", "access", "config", "ingest", "store"},
+    "output": {"schema", "access", "config", "ingest", "store", "metrics"},
 }
 
 

@@ -29,7 +29,7 @@ def from_every_record(store: Store, page: str, code: str, unit: str | None) -> d
     """The page's figures computed from every current record of every dataset, as before tallies."""
     period = parse_period(code)
     spec = views.PAGES[page]
-    out = spec.build(load.load_frames(store, *tables.data_span(period)), period, unit)
+    out = spec.build(load.load_frames(store, *tables.data_span(period)), period, unit, store.targets())
     if spec.records is not None:
         everything = load.load_frames(store, period.start, period.end, unit)
         out["records"] = tables.records(everything, spec.records, period, unit)

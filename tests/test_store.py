@@ -134,11 +134,11 @@ def test_a_failure_while_writing_stores_nothing(store, monkeypatch):
 
 
 def test_version_changes_on_import_and_rollback(store):
-    assert store.is_empty() and store.version() == "0-0"
+    assert store.is_empty() and store.version() == "0-0-0"
     first = run_import(store, [upload("一季度.xlsx", Q1)])
     v1 = store.version()
     store.rollback(first.batch_id)
-    assert len({"0-0", v1, store.version()}) == 3
+    assert len({"0-0-0", v1, store.version()}) == 3
 
 
 def test_units_and_date_range(store):

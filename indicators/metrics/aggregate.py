@@ -38,13 +38,15 @@ from ..store.tables import VERSIONS, current_in
 from .kpis import LITIGATION_TYPE, LOST, indicator_head, ordered_counts, rate
 from .periods import Period
 
+Scope = frozenset[str] | None  # the units the acting user may see (Store.scope)
+
 
 def _yes(column: sa.ColumnElement) -> sa.ColumnElement:
     """1 for a yes, 0 for a no or an empty cell (booleans do not add up on PostgreSQL)."""
     return sa.case((column == sa.true(), 1), else_=0)
 
 
-def petitions(conn: Connection, period: Period, unit: str | None) -> dict:
+def petitions(conn: Connection, period: Period, unit: str | None, scope: Scope = None) -> dict:
     t = VERSIONS[PETITIONS.id]
     closed = t.c[CLOSED_ON.field].isnot(None)
     query = (
@@ -54,7 +56,7 @@ def petitions(conn: Connection, period: Period, unit: str | None) -> dict:
             sa.func.sum(sa.case((closed, 1), else_=0)),
             sa.func.sum(sa.case((closed & (t.c[ON_TIME.field] == sa.true()), 1), else_=0)),
         )
-        .where(*current_in(t, RECEIVED_ON.field, period.start, period.end, unit))
+        .where(*current_in(t, RECEIVED_ON.field, period.start, period.end, unit, scope))
         .group_by(t.c[CHANNEL.field])
     )
     rows = conn.execute(query).all()
@@ -69,24 +71,28 @@ def petitions(conn: Connection, period: Period, unit: str | None) -> dict:
     }
 
 
-def litigation(conn: Connection, period: Period, unit: str | None, today: date | None = None) -> dict:
+def litigation(
+    conn: Connection, period: Period, unit: str | None, today: date | None = None, scope: Scope = None
+) -> dict:
     t = VERSIONS[LITIGATION.id]
     by_type = dict(
         conn.execute(
             sa.select(t.c[CASE_TYPE.field], sa.func.count())
-            .where(*current_in(t, FILED_ON.field, period.start, period.end, unit))
+            .where(*current_in(t, FILED_ON.field, period.start, period.end, unit, scope))
             .group_by(t.c[CASE_TYPE.field])
         ).all()
     )
     concluded, lost = conn.execute(
         sa.select(sa.func.count(), sa.func.sum(sa.case((t.c[OUTCOME_CLASS_FIELD] == LOST, 1), else_=0))).where(
-            *current_in(t, CONCLUDED_ON.field, period.start, period.end, unit), t.c[OUTCOME_CLASS_FIELD] != PENDING
+            *current_in(t, CONCLUDED_ON.field, period.start, period.end, unit, scope),
+            t.c[OUTCOME_CLASS_FIELD] != PENDING,
         )
     ).one()
     held_by = min(period.end, today or date.today())  # a hearing after today is scheduled, not held (kpis.py)
     hearings, appearances = conn.execute(
         sa.select(sa.func.count(), sa.func.sum(_yes(t.c[HEAD_APPEARED.field]))).where(
-            *current_in(t, HEARING_ON.field, period.start, held_by, unit), t.c[CASE_TYPE.field] == LITIGATION_TYPE
+            *current_in(t, HEARING_ON.field, period.start, held_by, unit, scope),
+            t.c[CASE_TYPE.field] == LITIGATION_TYPE,
         )
     ).one()
     concluded, lost, hearings, appearances = (int(v or 0) for v in (concluded, lost, hearings, appearances))
@@ -102,7 +108,7 @@ def litigation(conn: Connection, period: Period, unit: str | None, today: date |
     }
 
 
-def training(conn: Connection, period: Period, unit: str | None) -> dict:
+def training(conn: Connection, period: Period, unit: str | None, scope: Scope = None) -> dict:
     t = VERSIONS[TRAINING.id]
     rows = conn.execute(
         sa.select(
@@ -111,7 +117,7 @@ def training(conn: Connection, period: Period, unit: str | None) -> dict:
             sa.func.sum(t.c[PARTICIPANTS.field]),
             sa.func.sum(t.c[HOURS.field]),
         )
-        .where(*current_in(t, HELD_ON.field, period.start, period.end, unit))
+        .where(*current_in(t, HELD_ON.field, period.start, period.end, unit, scope))
         .group_by(t.c[SESSION_TYPE.field])
     ).all()
     return {
@@ -124,9 +130,10 @@ def training(conn: Connection, period: Period, unit: str | None) -> dict:
 
 def compute(store: Store, period: Period, unit: str | None = None, today: date | None = None) -> dict:
     """The full indicator object of kpis.md for one period (and unit), counted in the database."""
+    store.actor.require_unit(unit)
     out = indicator_head(period, unit)
     with store.engine.connect() as conn:
-        out["petitions"] = petitions(conn, period, unit)
-        out["litigation"] = litigation(conn, period, unit, today)
-        out["training"] = training(conn, period, unit)
+        out["petitions"] = petitions(conn, period, unit, store.scope)
+        out["litigation"] = litigation(conn, period, unit, today, store.scope)
+        out["training"] = training(conn, period, unit, store.scope)
     return out

@@ -89,7 +89,7 @@ def _delta(now: float | int | None, before: float | int | None, spec: CardSpec) 
 
 
 def _flag(spec: CardSpec, value: float | None, goals: Targets) -> str:
-    """Why a card misses its target, or "" when it does not (config/targets.toml)."""
+    """Why a card misses its target, or "" when it does not (Store.targets: set by admins, else the file)."""
     if value is None:
         return ""
     if spec.key == "head_appearance_rate" and value < goals.head_appearance_rate:

@@ -92,7 +92,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "head_appearance_rate",
         "负责人出庭应诉率",
         "%",
-        "负责人出庭 ÷ 开庭；开庭为 0 时不计算。低于目标值（config/targets.toml，默认 100%）时标示。",
+        "负责人出庭 ÷ 开庭；开庭为 0 时不计算。低于目标值（管理员在「用户与目标」页设定，未设定时取 config/targets.toml，默认 100%）时标示。",
     ),
     Indicator("training", "sessions", "培训学法活动", "场", f"{HELD_ON.name}在本期内的活动场数。"),
     Indicator("training", "by_type", "按活动类型", "场", f"本期活动按{SESSION_TYPE.name}分列。"),

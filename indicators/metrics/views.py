@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..config import Targets
 from ..schema import LITIGATION, PETITIONS, TRAINING, Dataset
 from ..store import Store
 from . import load, tables
@@ -22,12 +23,12 @@ from .periods import Period
 Frames = dict[str, pd.DataFrame]
 
 
-def overview(frames: Frames, period: Period, unit: str | None) -> dict:
+def overview(frames: Frames, period: Period, unit: str | None, goals: Targets) -> dict:
     compared = compare(frames, period, unit)
-    return {"kpis": compared, "cards": build_cards(compared)}
+    return {"kpis": compared, "cards": build_cards(compared, goals)}
 
 
-def petitions(frames: Frames, period: Period, unit: str | None) -> dict:
+def petitions(frames: Frames, period: Period, unit: str | None, goals: Targets) -> dict:
     return {
         "kpis": kpis_from_frames(frames, period, unit)["petitions"],
         "channel": tables.petitions_by_channel(frames, period, unit),
@@ -37,7 +38,7 @@ def petitions(frames: Frames, period: Period, unit: str | None) -> dict:
     }
 
 
-def cases(frames: Frames, period: Period, unit: str | None) -> dict:
+def cases(frames: Frames, period: Period, unit: str | None, goals: Targets) -> dict:
     return {
         "kpis": kpis_from_frames(frames, period, unit)["litigation"],
         "by_type": tables.cases_by_type(frames, period, unit),
@@ -45,10 +46,11 @@ def cases(frames: Frames, period: Period, unit: str | None) -> dict:
         "loss": tables.loss_rates(frames, period, unit),
         "appearances": tables.head_appearances(frames, period, unit),
         "missed": tables.missed_hearings(frames, period, unit),
+        "head_goal": goals.head_appearance_rate,
     }
 
 
-def sessions(frames: Frames, period: Period, unit: str | None) -> dict:
+def sessions(frames: Frames, period: Period, unit: str | None, goals: Targets) -> dict:
     return {
         "kpis": kpis_from_frames(frames, period, unit)["training"],
         "by_type": tables.sessions_by_type(frames, period, unit),
@@ -61,7 +63,7 @@ def sessions(frames: Frames, period: Period, unit: str | None) -> dict:
 class Page:
     """A page's figures: the function that builds them, the datasets it reads, its records table."""
 
-    build: Callable[[Frames, Period, str | None], dict]
+    build: Callable[[Frames, Period, str | None, Targets], dict]
     reads: tuple[Dataset, ...]
     records: Dataset | None = None
 
@@ -75,11 +77,12 @@ PAGES: dict[str, Page] = {
 
 
 def page_data(store: Store, page: str, period: Period, unit: str | None) -> dict:
-    """Everything one page shows for a period and unit. A records table holds the first
+    """Everything one page shows for a period and unit, as the store's actor may see it (their units
+    only, the targets in force). A records table holds the first
     load.RECORDS_SHOWN records (`records`), with their number in all (`records_total`)."""
     spec = PAGES[page]
     frames = load.page_frames(store, spec.reads, *tables.data_span(period), unit)
-    out = spec.build(frames, period, unit)
+    out = spec.build(frames, period, unit, store.targets())
     if spec.records is not None:
         shown, total = load.period_records(store, spec.records, period, unit)
         out["records"] = tables.records_table(shown, spec.records)

@@ -139,10 +139,10 @@ def changes_frame(outcome: Outcome) -> pd.DataFrame:
 
 
 def summary_lines(outcome: Outcome) -> list[str]:
-    """The command line's report of a stored batch."""
+    """The report of a stored batch, a line each: the command line prints it, the data page shows it."""
     plan = outcome.plan
     assert plan is not None
-    lines = [f"导入成功：批次 {outcome.batch_id}，文件 {len(outcome.files)} 个。"]
+    lines = [f"导入成功：批次 {outcome.batch_id}，文件 {len(outcome.files)} 个。各页面已显示最新数据。"]
     for dataset_id, dp in plan.datasets.items():
         c = dp.counts
         lines.append(f"  {BY_ID[dataset_id].name}：新增 {c['added']}，更新 {c['updated']}，未变 {c['unchanged']}")
@@ -151,17 +151,6 @@ def summary_lines(outcome: Outcome) -> list[str]:
     lines += [f"  注意：{n}" for n in notes(outcome)]
     lines += [f"  请核对：{w.text()}" for w in sorted_problems(outcome.warnings)]
     return lines
-
-
-def imported_message(outcome: Outcome) -> str:
-    """The data page's one line after an import."""
-    assert outcome.plan is not None
-    counts = "；".join(
-        f"{d.name}新增 {p.counts['added']}、更新 {p.counts['updated']}、未变 {p.counts['unchanged']}"
-        for d in DATASETS
-        if (p := outcome.plan.datasets.get(d.id))
-    )
-    return f"已导入批次 {outcome.batch_id}：{counts}。各页面已显示最新数据。"
 
 
 def history_frame(batches: list[dict]) -> pd.DataFrame:

@@ -1,4 +1,8 @@
-"""One upload from files to store: read, validate, plan, and import only when nothing is wrong."""
+"""One upload from files to store: read, validate, check rights, plan, and import only when nothing is wrong.
+
+The one import step of the data page and the command line alike; the acting user's rights and the
+audit trail are applied here (and, for what is written, again in the store's transaction).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
+from ..access import Actor
 from ..ingest.reading import Upload, read_uploads
 from ..ingest.report import Problem
 from ..ingest.sheets import ReadResult
-from ..ingest.validation import Validated, validate
-from ..schema import BY_ID
+from ..ingest.validation import FILE, FILENO, ROW, SHEET, Validated, validate
+from ..schema import BY_ID, UNIT_FIELD
+from . import audit
+from .audit import Action
 from .plan import Batch, FileInfo, Plan, with_keys
 from .store import Store
 
@@ -52,11 +59,39 @@ def prepare(uploads: list[Upload], today: date | None = None) -> Outcome:
     return Outcome(files, read, validate(read, today))
 
 
+def unit_problems(validated: Validated, actor: Actor) -> list[Problem]:
+    """A problem for every row of a unit the actor may not import, located as in Excel."""
+    out = []
+    for dataset_id, frame in validated.frames.items():
+        dataset = BY_ID[dataset_id]
+        refused = frame.loc[~frame[UNIT_FIELD].map(actor.may_write), [FILE, SHEET, ROW, FILENO, UNIT_FIELD]]
+        for file, sheet, row, fileno, unit in refused.itertuples(index=False, name=None):
+            message = (
+                f"该行属于单位“{unit}”，{actor.describe()}只能导入授权单位的记录。"
+                "请删去此行，或请该单位的填报人员或管理员导入。"
+            )
+            column = dataset.column(UNIT_FIELD).name
+            out.append(Problem(file, message, sheet, int(row), column, str(unit), int(fileno)))
+    return out
+
+
 def check(store: Store, uploads: list[Upload], today: date | None = None) -> Outcome:
-    """Read and validate a batch and say what it would change, without storing anything."""
+    """Read and validate a batch as the store's actor and say what it would change, storing nothing
+    but the audit row of the check (the files' names and sha256, whether accepted)."""
+    store.actor.require_upload()
     outcome = prepare(uploads, today)
     if outcome.ok:
+        outcome.validated.problems.extend(unit_problems(outcome.validated, store.actor))
+    if outcome.ok:
         outcome.plan = store.plan(outcome.batch)
+    audit.write(
+        store.engine,
+        store.actor,
+        Action.UPLOAD_CHECKED,
+        audit.OK if outcome.ok else audit.REFUSED,
+        files=[{"name": f.name, "sha256": f.sha256, "size": f.size} for f in outcome.files],
+        problems=len(outcome.problems),
+    )
     return outcome
 
 
@@ -90,7 +125,15 @@ def run_import(
     today: date | None = None,
 ) -> Outcome:
     """Import a batch all or nothing: any problem anywhere and the store is left untouched."""
-    outcome = prepare(uploads, today)
+    outcome = check(store, uploads, today)
     if outcome.ok:
         commit(store, outcome, label, user, only_if_empty=only_if_empty, on_wait=on_wait)
     return outcome
+
+
+def rollback(store: Store, batch_id: int, on_wait: Callable[[], None] | None = None) -> dict:
+    """Roll a batch back as the store's actor (rights checked, audited in its transaction); returns
+    what it did to each record (Store.rollback_preview, read just before)."""
+    preview = store.rollback_preview(batch_id)
+    store.rollback(batch_id, on_wait=on_wait)
+    return preview

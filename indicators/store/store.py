@@ -18,12 +18,27 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ..access import Actor, NotPermitted, command_line
+from ..config import TARGET_LIMITS, Targets, targets
 from ..ingest.normalize import cell_text
 from ..ingest.validation import FILENO, meta_problems
 from ..schema import DATASETS, UNIT_FIELD, Dataset, Kind, stored_fields
+from . import audit
+from .audit import Action
 from .engine import make_engine, write_transaction
 from .plan import KEY, VERSION_ID, Batch, DatasetPlan, FileInfo, Plan, plan_batch, typed_records
-from .tables import UNIT_PREFIX_CHARS, VERSIONS, Change, batch_files, batches, current_in, of_unit, unit_prefix
+from .tables import (
+    UNIT_PREFIX_CHARS,
+    VERSIONS,
+    Change,
+    batch_files,
+    batches,
+    current_in,
+    in_scope,
+    of_unit,
+    target_changes,
+    unit_prefix,
+)
 
 SAMPLE_LABEL = "示例数据"
 CHUNK = 900  # keys per IN (...) list: within every database's limit of bound parameters
@@ -89,10 +104,12 @@ def _frame(result: sa.CursorResult, columns: list[str]) -> pd.DataFrame:
 
 
 def _version_of(conn: Connection) -> str:
+    """Batches imported, batches rolled back and target changes: every change a figure can show."""
     last, undone = conn.execute(
         sa.select(sa.func.max(batches.c.id), sa.func.count().filter(batches.c.rolled_back == sa.true()))
     ).one()
-    return f"{last or 0}-{undone or 0}"
+    goals = conn.execute(sa.select(sa.func.max(target_changes.c.id))).scalar()
+    return f"{last or 0}-{undone or 0}-{goals or 0}"
 
 
 def _live() -> sa.Select:
@@ -108,10 +125,36 @@ def _column_values(frame: pd.DataFrame, name: str, kind: Kind | None) -> list:
 
 
 class Store:
-    """The store behind the command line and the dashboard: imports, rollbacks and reads."""
+    """The store behind the command line and the dashboard: imports, rollbacks and reads, as one actor.
 
-    def __init__(self, engine: Engine | None = None) -> None:
+    Every read shows only the units the actor may see and every write is checked against the
+    actor's rights here, whatever page or command asked. Without an actor, the command line's
+    (an admin: whoever runs it holds the database's credentials already).
+    """
+
+    def __init__(self, engine: Engine | None = None, actor: Actor | None = None) -> None:
         self.engine = engine or make_engine()
+        self.actor = actor or command_line()
+
+    def acting(self, actor: Actor) -> Store:
+        """The same store (engine and pool) as another actor."""
+        return Store(self.engine, actor)
+
+    @property
+    def scope(self) -> frozenset[str] | None:
+        return self.actor.scope
+
+    def _unit_asked(self, unit: str | None) -> None:
+        self.actor.require_unit(unit)
+
+    def _may_write(self, units: set[str]) -> None:
+        """Refuse a write touching units the actor may not write, naming them."""
+        self.actor.require_upload()
+        refused = sorted(u for u in units if not self.actor.may_write(u))
+        if refused:
+            raise NotPermitted(
+                f"{self.actor.describe()}无权导入或撤销以下单位的记录：{'、'.join(refused)}。本次操作未保存任何数据。"
+            )
 
     # --- planning -------------------------------------------------------------------------------
 
@@ -195,9 +238,12 @@ class Store:
         store's version is compared and the batch re-planned only if another import or rollback landed
         in between.
         """
+        if not self.actor.local or not user:
+            user = self.actor.name  # a signed-in user is the importer, never a typed name
         label, user = cell_text(label), cell_text(user)  # stored trimmed, so measured trimmed
         if problems := meta_problems(label, user):
             raise MetaRejected(problems)
+        self._may_write(batch_units(batch))
         if only_if_empty and not self.is_empty():
             return None
         plan = plan or self.plan(batch)
@@ -209,6 +255,16 @@ class Store:
                 plan = self._plan(conn, batch)
                 rows = {k: self._new_rows(dp) for k, dp in plan.datasets.items()}
             batch_id = self._write(conn, batch, plan, rows, label, user)
+            audit.record(
+                conn,
+                self.actor,
+                Action.IMPORT,
+                batch=batch_id,
+                files=[{"name": f.name, "sha256": f.sha256} for f in batch.files],
+                added=plan.total("added"),
+                updated=plan.total("updated"),
+                unchanged=plan.total("unchanged"),
+            )
         self._refresh_statistics({VERSIONS[k]: sum(dp.counts.values()) for k, dp in plan.datasets.items()})
         return Imported(batch_id, plan)
 
@@ -308,6 +364,7 @@ class Store:
 
     def rollback(self, batch_id: int, on_wait: Callable[[], None] | None = None) -> None:
         """Roll a batch back: each record it carried returns to its newest version in a live batch."""
+        self.actor.require_upload()
         if not 0 < batch_id <= MAX_ID:
             raise BatchNotFound(batch_id)
         with write_transaction(self.engine, on_wait) as conn:
@@ -316,6 +373,8 @@ class Store:
                 raise BatchNotFound(batch_id)
             if row["rolled_back"]:
                 raise AlreadyRolledBack(batch_id, row["rolled_back_at"])
+            self._may_write(_units_of_batch(conn, batch_id))
+            audit.record(conn, self.actor, Action.ROLLBACK, batch=batch_id)
             conn.execute(
                 batches.update().where(batches.c.id == batch_id).values(rolled_back=True, rolled_back_at=_now())
             )
@@ -336,9 +395,11 @@ class Store:
         or None when the record goes).
         """
         out: dict[str, pd.DataFrame] = {}
+        self.actor.require_upload()
         if not 0 < batch_id <= MAX_ID:
             return out
         with self.engine.connect() as conn:
+            self._may_write(_units_of_batch(conn, batch_id))
             for dataset in DATASETS:
                 table = VERSIONS[dataset.id]
                 keys = sa.select(table.c.record_key).where(table.c.batch_id == batch_id)
@@ -363,7 +424,11 @@ class Store:
     # --- reading --------------------------------------------------------------------------------
 
     def batches(self) -> list[dict]:
-        """Every batch, oldest first, with its files: the shape of `batches --json` (and a little more)."""
+        """Every batch, oldest first, with its files: the shape of `batches --json` (and a little more).
+
+        For those who upload (editors see every batch's summary, and the records of their units only).
+        """
+        self.actor.require_upload()
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(batches).order_by(batches.c.id)).mappings().all()
             files = conn.execute(sa.select(batch_files).order_by(batch_files.c.id)).mappings().all()
@@ -394,7 +459,7 @@ class Store:
         table = VERSIONS[dataset.id]
         cols = ["change", "is_current", *stored_fields(dataset)]
         query = sa.select(*(table.c[c] for c in cols)).where(
-            table.c.batch_id == batch_id, table.c.change != Change.UNCHANGED
+            table.c.batch_id == batch_id, table.c.change != Change.UNCHANGED, *in_scope(table, self.scope)
         )
         with self.engine.connect() as conn:
             frame = _frame(conn.execute(query), cols)
@@ -413,18 +478,19 @@ class Store:
         `fields` limits the columns read. Dates are fetched as the database sends them (ISO text on
         SQLite) and parsed by pandas in one vectorised step instead of row by row.
         """
+        self._unit_asked(unit)
         table = VERSIONS[dataset.id]
         fields = list(fields or stored_fields(dataset))
         dates = {c.field for c in dataset.columns if c.kind is Kind.DATE}
         columns = [sa.type_coerce(table.c[f], sa.String).label(f) if f in dates else table.c[f] for f in fields]
         ranged = start is not None and end is not None
         if not ranged:
-            query = sa.select(*columns).where(table.c.is_current == sa.true())
+            query = sa.select(*columns).where(table.c.is_current == sa.true(), *in_scope(table, self.scope))
             query = query.where(*of_unit(table, unit)) if unit else query
         else:  # one indexed range per date field: with an OR of them the planner reads every current record
             query = sa.union(
                 *(
-                    sa.select(table.c.id, *columns).where(*current_in(table, f, start, end, unit))
+                    sa.select(table.c.id, *columns).where(*current_in(table, f, start, end, unit, self.scope))
                     for f in dataset.date_fields
                 )
             )
@@ -451,6 +517,7 @@ class Store:
         asked for, and `weight` the number of records. Figures over whole months come out as from the
         records themselves, from a few thousand rows instead of hundreds of thousands (kpis.count).
         """
+        self._unit_asked(unit)
         table = VERSIONS[dataset.id]
         first = table.c[dataset.date_fields[0]]
         keep, present = list(keep), list(present)
@@ -467,7 +534,8 @@ class Store:
         ]
         month = (sa.extract("year", first), sa.extract("month", first))
         groups = [*month, *(table.c[f] for f in keep), *(table.c[f].is_(None) for f in present)]
-        query = sa.select(*columns).where(*current_in(table, first.name, start, end, unit)).group_by(*groups)
+        where = current_in(table, first.name, start, end, unit, self.scope)
+        query = sa.select(*columns).where(*where).group_by(*groups)
         with self.engine.connect() as conn:
             frame = _frame(conn.execute(query), [c.name for c in columns])
         frame[UNIT_FIELD] = unit
@@ -478,9 +546,10 @@ class Store:
     ) -> tuple[pd.DataFrame, int]:
         """The first `limit` current records with their first date in [start, end] (by that date and
         key), and how many there are in all: a table a page can show, whatever the store holds."""
+        self._unit_asked(unit)
         table = VERSIONS[dataset.id]
         first = table.c[dataset.date_fields[0]]
-        where = current_in(table, first.name, start, end, unit)
+        where = current_in(table, first.name, start, end, unit, self.scope)
         fields = stored_fields(dataset)
         dates = {c.field for c in dataset.columns if c.kind is Kind.DATE}
         columns = [sa.type_coerce(table.c[f], sa.String).label(f) if f in dates else table.c[f] for f in fields]
@@ -511,7 +580,7 @@ class Store:
                         continue
                     same = sa.select(table.c[UNIT_FIELD]).where(current, prefix == after).distinct()
                     found.update(conn.execute(same).scalars())
-        return sorted(u for u in found if u)
+        return sorted(u for u in found if u and self.actor.may_see(u))
 
     def date_range(self, primary: bool = False) -> tuple[date, date] | None:
         """The earliest and latest period date of current records (primary: each dataset's first date).
@@ -524,7 +593,8 @@ class Store:
                 table = VERSIONS[dataset.id]
                 for f in dataset.date_fields[:1] if primary else dataset.date_fields:
                     col = table.c[f]
-                    query = sa.select(col).where(table.c.is_current == sa.true(), col.isnot(None)).limit(1)
+                    where = [table.c.is_current == sa.true(), col.isnot(None), *in_scope(table, self.scope)]
+                    query = sa.select(col).where(*where).limit(1)
                     lo = conn.execute(query.order_by(col)).scalar()
                     hi = conn.execute(query.order_by(col.desc())).scalar()
                     lows += [lo] if lo else []
@@ -548,23 +618,68 @@ class Store:
         With a unit, of that unit's current records: the sample's are all 本单位's, so another unit's
         figures hold none of it, even while the sample batch is live.
         """
+        self._unit_asked(unit)
         sample = sa.func.count().filter(batches.c.label == SAMPLE_LABEL)
         query = sa.select(sample, sa.func.count()).where(batches.c.rolled_back == sa.false())
         with self.engine.connect() as conn:
             samples, live = conn.execute(query).one()
-            if not samples or not unit:
+            if not samples or (not unit and self.scope is None):
                 return "" if not samples else "all" if samples == live else "part"
             ids = sa.select(batches.c.id).where(batches.c.label == SAMPLE_LABEL, batches.c.rolled_back == sa.false())
             found = {"sample": False, "other": False}
             for table in VERSIONS.values():
-                mine = [table.c.is_current == sa.true(), *of_unit(table, unit)]
+                mine = [table.c.is_current == sa.true(), *in_scope(table, self.scope)]
+                mine += of_unit(table, unit) if unit else []
                 for kind, origin in (("sample", table.c.origin.in_(ids)), ("other", table.c.origin.not_in(ids))):
                     found[kind] |= conn.execute(sa.select(sa.exists().where(*mine, origin))).scalar_one()
         return "" if not found["sample"] else "part" if found["other"] else "all"
 
+    def targets(self) -> Targets:
+        """The targets in force: the newest each admin set in the store, else the targets file's."""
+        newest = sa.select(target_changes.c.name, sa.func.max(target_changes.c.id).label("id")).group_by(
+            target_changes.c.name
+        )
+        newest = newest.subquery()
+        query = sa.select(target_changes.c.name, target_changes.c.value).join(
+            newest, target_changes.c.id == newest.c.id
+        )
+        with self.engine.connect() as conn:
+            values = dict(conn.execute(query).all())
+        base = targets()
+        return Targets(
+            **{name: type(getattr(base, name))(values.get(name, getattr(base, name))) for name in TARGET_LIMITS}
+        )
+
+    def set_target(self, name: str, value: float) -> None:
+        """Set one target (admins only, audited): every instance on this database uses it from its next run."""
+        self.actor.require_admin("修改指标目标")
+        low, high = TARGET_LIMITS[name]
+        if not low <= value <= high:
+            raise ValueError(name, value)
+        before = getattr(self.targets(), name)
+        with self.engine.begin() as conn:
+            conn.execute(
+                target_changes.insert(), {"name": name, "value": value, "at": audit.utc_now(), "actor": self.actor.name}
+            )
+            audit.record(conn, self.actor, Action.TARGET_CHANGED, target=name, before=before, after=value)
+
     def is_empty(self) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar_one() == 0
+
+
+def batch_units(batch: Batch) -> set[str]:
+    """Every unit a batch's records belong to."""
+    return {u for frame in batch.frames.values() for u in frame[UNIT_FIELD].dropna().unique()}
+
+
+def _units_of_batch(conn: Connection, batch_id: int) -> set[str]:
+    """Every unit of the records a stored batch carries."""
+    found: set[str] = set()
+    for table in VERSIONS.values():
+        query = sa.select(table.c[UNIT_FIELD]).where(table.c.batch_id == batch_id).distinct()
+        found.update(u for u in conn.execute(query).scalars() if u is not None)
+    return found
 
 
 def _ranked(table: sa.Table, keys: sa.Select, exclude: int | None = None) -> sa.Subquery:

@@ -35,6 +35,7 @@ SQL_TYPES = {
     Kind.HOURS: sa.Float,
 }
 OUTCOME_CLASS_CHARS = 20
+USER_NAME_CHARS = 64
 
 
 class Change:
@@ -72,6 +73,61 @@ batch_files = sa.Table(
     # The live batch whose identical file this one repeats (its records are carried, not re-read).
     sa.Column("repeat_of", sa.Integer),
 )
+# The people who may sign in: every instance on one database sees the same users.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(USER_NAME_CHARS), nullable=False, unique=True),
+    sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("units", sa.Text, nullable=False, server_default="[]"),  # JSON list of the units granted
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("changed_at", sa.String(40), nullable=False),
+)
+# Append-only: who did what, when, from where. Times are UTC ISO text, so they sort as text on both
+# databases; triggers (APPEND_ONLY) refuse every UPDATE and DELETE.
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.String(40), nullable=False, index=True),
+    sa.Column("actor", sa.String(USER_NAME_CHARS), nullable=False, server_default=""),
+    sa.Column("address", sa.String(64), nullable=False, server_default=""),
+    sa.Column("action", sa.String(30), nullable=False),
+    sa.Column("outcome", sa.String(10), nullable=False, server_default=""),
+    sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
+)
+sa.Index("ix_audit_actor_failures", audit.c.action, audit.c.actor, audit.c.at)
+sa.Index("ix_audit_address_failures", audit.c.action, audit.c.address, audit.c.at)
+# Targets set by admins, kept as a history: the newest row of a name is in force.
+target_changes = sa.Table(
+    "target_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(40), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(USER_NAME_CHARS), nullable=False),
+)
+APPEND_ONLY = {
+    "sqlite": [
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END",
+        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'audit is append-only'; END $$",
+        "CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit "
+        "FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+        "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
+    ],
+}
+for _dialect, _statements in APPEND_ONLY.items():
+    for _statement in _statements:
+        sa.event.listen(audit, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect))
 
 
 # Fields of petitions, beside the first date, that the figures of all units read (metrics/aggregate.py,
@@ -96,9 +152,17 @@ def of_unit(table: sa.Table, unit: str) -> list[sa.ColumnElement]:
     return [unit_prefix(table) == unit[:UNIT_PREFIX_CHARS], table.c[UNIT_FIELD] == unit]
 
 
-def current_in(table: sa.Table, field: str, start: date, end: date, unit: str | None) -> list[sa.ColumnElement]:
-    """The conditions of current records with `field` in [start, end], and of one unit when one is asked for."""
-    where = [table.c.is_current == sa.true(), table.c[field].between(start, end)]
+def in_scope(table: sa.Table, scope: frozenset[str] | None) -> list[sa.ColumnElement]:
+    """The condition of the rows an actor may see: those of the units granted (None: every row)."""
+    return [] if scope is None else [table.c[UNIT_FIELD].in_(sorted(scope))]
+
+
+def current_in(
+    table: sa.Table, field: str, start: date, end: date, unit: str | None, scope: frozenset[str] | None = None
+) -> list[sa.ColumnElement]:
+    """The conditions of current records with `field` in [start, end], of one unit when one is asked for,
+    and of the units an actor may see (`scope`, None for all)."""
+    where = [table.c.is_current == sa.true(), table.c[field].between(start, end), *in_scope(table, scope)]
     return [*where, *of_unit(table, unit)] if unit else where
 
 

@@ -1,0 +1,136 @@
+"""The audit trail: append a row per sign-in, upload, import, rollback, export and user or target change.
+
+Rows are only ever inserted (the table's triggers refuse UPDATE and DELETE). What goes in is who,
+from where, which action and facts about it (ids, counts, file names and sha256): never a ledger
+cell's value.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ..access import Actor
+from .tables import USER_NAME_CHARS, audit
+
+
+class Action:
+    SIGN_IN = "sign_in"
+    SIGN_OUT = "sign_out"
+    UPLOAD_CHECKED = "upload_checked"
+    IMPORT = "import"
+    ROLLBACK = "rollback"
+    EXPORT = "export"
+    USER_ADDED = "user_added"
+    USER_CHANGED = "user_changed"
+    PASSWORD_CHANGED = "password_changed"
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    TARGET_CHANGED = "target_changed"
+
+
+ACTION_LABELS = {
+    Action.SIGN_IN: "登录",
+    Action.SIGN_OUT: "退出登录",
+    Action.UPLOAD_CHECKED: "检查上传文件",
+    Action.IMPORT: "导入批次",
+    Action.ROLLBACK: "撤销批次",
+    Action.EXPORT: "导出",
+    Action.USER_ADDED: "新增用户",
+    Action.USER_CHANGED: "修改用户权限",
+    Action.PASSWORD_CHANGED: "修改密码",
+    Action.USER_DISABLED: "停用用户",
+    Action.USER_ENABLED: "启用用户",
+    Action.TARGET_CHANGED: "修改指标目标",
+}
+OK, REFUSED, FAILED = "ok", "refused", "failed"
+OUTCOME_LABELS = {OK: "成功", REFUSED: "拒绝", FAILED: "失败"}
+COLUMNS = {"at": "时间", "actor": "用户", "address": "来源地址", "action": "操作", "outcome": "结果", "detail": "详情"}
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def utc_ago(seconds: float) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
+def record(conn: Connection, actor: Actor | str, action: str, outcome: str = OK, address: str = "", **detail) -> None:
+    """Append one row in the caller's transaction (an import's row lands with the import, or not at all)."""
+    name = actor.name if isinstance(actor, Actor) else actor
+    address = actor.address if isinstance(actor, Actor) else address
+    conn.execute(
+        audit.insert(),
+        {
+            "at": utc_now(),
+            "actor": name[:USER_NAME_CHARS],
+            "address": address[:64],
+            "action": action,
+            "outcome": outcome,
+            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+        },
+    )
+
+
+def write(engine: Engine, actor: Actor | str, action: str, outcome: str = OK, address: str = "", **detail) -> None:
+    """Append one row in a transaction of its own."""
+    with engine.begin() as conn:
+        record(conn, actor, action, outcome, address, **detail)
+
+
+def failures_since(conn: Connection, column: str, value: str, since: str, reset_on_success: bool) -> int:
+    """Failed sign-ins with this name (or from this address) since a time, and after the last success
+    of the same when `reset_on_success` (a name's own success ends its count; an address's does not,
+    or one valid account would reset the count of an address trying others)."""
+    col = audit.c[column]
+    after = 0  # rows are numbered in the order they were written: a second holds many sign-ins
+    if reset_on_success:
+        success = sa.select(sa.func.max(audit.c.id)).where(
+            audit.c.action == Action.SIGN_IN, col == value, audit.c.outcome == OK
+        )
+        after = conn.execute(success).scalar() or 0
+    query = sa.select(sa.func.count()).where(
+        audit.c.action == Action.SIGN_IN, col == value, audit.c.outcome != OK, audit.c.at >= since, audit.c.id > after
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def rows(
+    engine: Engine,
+    reader: Actor,
+    since: str | None = None,
+    until: str | None = None,
+    actor: str | None = None,
+    actions: list[str] | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Audit rows, newest first, filtered by time (UTC ISO text), user and actions: for admins only."""
+    reader.require_admin("查看审计日志")
+    query = sa.select(audit.c.id, *(audit.c[c] for c in COLUMNS)).order_by(audit.c.id.desc())
+    if since:
+        query = query.where(audit.c.at >= since)
+    if until:
+        query = query.where(audit.c.at < until)
+    if actor:
+        query = query.where(audit.c.actor == actor)
+    if actions:
+        query = query.where(audit.c.action.in_(actions))
+    if limit:
+        query = query.limit(limit)
+    with engine.connect() as conn:
+        found = conn.execute(query).all()
+    return pd.DataFrame(found, columns=["id", *COLUMNS])
+
+
+def shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """Audit rows as people read them: local times, Chinese actions and outcomes, Chinese headers."""
+    out = frame.drop(columns="id", errors="ignore").copy()
+    out["at"] = [datetime.fromisoformat(t).astimezone().strftime("%Y-%m-%d %H:%M:%S") for t in out["at"]]
+    out["action"] = out["action"].map(lambda a: ACTION_LABELS.get(a, a))
+    out["outcome"] = out["outcome"].map(lambda o: OUTCOME_LABELS.get(o, o))
+    return out.rename(columns=COLUMNS)
