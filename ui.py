@@ -16,8 +16,9 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from sqlalchemy.engine import Engine
 
-from indicators.access import ROLE_LABELS, Actor, Role, local_admin
+from indicators.access import ROLE_LABELS, Actor, NotPermitted, Role, local_admin
 from indicators.config import targets_stamp
 from indicators.metrics import views
 from indicators.metrics.load import RECORDS_SHOWN
@@ -51,6 +52,8 @@ IDLE_SECONDS = int(os.environ.get("INDICATORS_SESSION_IDLE_MINUTES", "30")) * 60
 MAX_SECONDS = int(os.environ.get("INDICATORS_SESSION_HOURS", "10")) * 3600
 # Reverse proxies whose X-Real-IP header names the client (docs/deploy.md), comma-separated.
 TRUSTED_PROXIES_ENV = "INDICATORS_TRUSTED_PROXIES"
+# Any of these on a request says a proxy forwarded it: such a visitor is never "this machine".
+PROXY_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded", "Via", "X-Forwarded-Host")
 LOCAL_MODE = (
     ":material/person: **本机模式**：尚未配置任何用户，本系统只在本机（127.0.0.1）提供服务，您以本机管理员身份使用全部功能。"
     "在服务器上运行 `python -m indicators users add 用户名 --role admin --password-stdin` 新增管理员后，每个页面都需要登录。"
@@ -109,12 +112,17 @@ def _trusted_proxies() -> set[str]:
     return {p.strip() for p in os.environ.get(TRUSTED_PROXIES_ENV, "").split(",") if p.strip()}
 
 
+def _request_headers() -> dict[str, str]:
+    """The headers of the request that opened this session (none in AppTest)."""
+    return dict(st.context.headers or {})
+
+
 def client_address() -> str:
     """Where this session's requests come from: the connection's address, or behind a trusted proxy
     the address it names. Streamlit reports a loopback connection as None."""
     ip = st.context.ip_address
     ip = ip if isinstance(ip, str) else "127.0.0.1"  # None: a loopback connection (or no connection at all)
-    headers = st.context.headers or {}
+    headers = _request_headers()
     if ip in _trusted_proxies() or (ip == "127.0.0.1" and "127.0.0.1" in _trusted_proxies()):
         forwarded = headers.get("X-Real-IP") or headers.get("X-Forwarded-For", "").split(",")[-1].strip()
         return forwarded or ip
@@ -123,8 +131,8 @@ def client_address() -> str:
 
 def _is_local(address: str) -> bool:
     """A visitor on this machine itself: a loopback address that no proxy forwarded."""
-    headers = st.context.headers or {}
-    if headers.get("X-Forwarded-For") or headers.get("X-Real-IP"):
+    headers = _request_headers()
+    if any(headers.get(h) for h in PROXY_HEADERS):
         return False
     try:
         return ipaddress.ip_address(address).is_loopback
@@ -436,13 +444,29 @@ def _records_xlsx(s: Store, sel: Selection, page: str, title: str) -> bytes:
 def later(func: Callable, *args: object, what: str = "", **facts: object) -> Callable[[], bytes]:
     """Defer an export until its button is clicked; the click is audited as an export of `what`.
 
-    The actor is taken now: the export may run outside this session's script run.
+    The actor and the session's sign-in are taken now (the export runs outside this session's script
+    run) and checked again when it runs: a user disabled, given other rights or timed out meanwhile
+    gets nothing.
     """
-    who, engine = actor(), get_store(db_url()).engine
+    who, engine, auth = actor(), get_store(db_url()).engine, st.session_state.get(AUTH_KEY)
 
     def run() -> bytes:
+        if not still_entitled(engine, who, auth):
+            audit.write(engine, who, audit.Action.EXPORT, audit.REFUSED, what=what, **facts)
+            raise NotPermitted(f"{who.name}的登录已失效或权限已变更，未导出。请刷新页面。")
         data = func(*args)
         audit.write(engine, who, audit.Action.EXPORT, what=what, bytes=len(data), **facts)
         return data
 
     return run
+
+
+def still_entitled(engine: Engine, who: Actor, auth: dict | None) -> bool:
+    """Whether a session's actor, as captured, still holds: the same rights, signed in and not timed out."""
+    if who.local:
+        return not users.any_users(engine)
+    now = time.time()
+    if auth is None or now - auth["seen"] > IDLE_SECONDS or now - auth["since"] > MAX_SECONDS:
+        return False
+    current = users.current_actor(engine, who.name, who.address)
+    return current is not None and (current.role, current.units) == (who.role, who.units)

@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     sm.add_argument("--dir", default=str(SAMPLE_DIR), help="示例台账所在目录")
     tp = sub.add_parser("template", help="生成可下载的 .xlsx 填报模板")
     tp.add_argument("out", metavar="FILE")
-    _users_parser(sub.add_parser("users", help="管理用户：新增、改密码、授权、停用、列出"))
+    _users_parser(sub.add_parser("users", help="管理用户：新增、改密码、授权、停用、解除登录限制、列出"))
     au = sub.add_parser("audit", help="审计日志（最新的在前）")
     au.add_argument("--json", action="store_true", help="输出 JSON")
     au.add_argument("--user", default=None, help="只看该用户")
@@ -106,7 +106,11 @@ def _users_parser(users: argparse.ArgumentParser) -> None:
     gr.add_argument("name", metavar="NAME")
     gr.add_argument("--role", required=True, choices=roles)
     gr.add_argument("--unit", action="append", default=[])
-    for name, text in (("disable", "停用用户（不能再登录）"), ("enable", "重新启用用户")):
+    for name, text in (
+        ("disable", "停用用户（不能再登录）"),
+        ("enable", "重新启用用户"),
+        ("unlock", "解除登录失败次数限制"),
+    ):
         sub.add_parser(name, help=text).add_argument("name", metavar="NAME")
     ls = sub.add_parser("list", help="列出用户")
     ls.add_argument("--json", action="store_true", help="输出 JSON")
@@ -287,6 +291,9 @@ def cmd_users(store: Store, args: argparse.Namespace) -> int:
     elif command == "grant":
         user = users.set_grant(engine, actor, args.name, Role(args.role), args.unit)
         say(f"已将用户“{user.name}”设为{ROLE_LABELS[user.role]}，单位：{'、'.join(user.units) or '全部单位'}。")
+    elif command == "unlock":
+        users.unlock(engine, actor, args.name)
+        say(f"已解除用户“{args.name}”的登录限制。")
     else:
         users.set_disabled(engine, actor, args.name, command == "disable")
         say(f"已{'停用' if command == 'disable' else '启用'}用户“{args.name}”。")

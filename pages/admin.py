@@ -82,6 +82,8 @@ with users_tab:
                     st.error("两次输入的密码不一致。", icon=":material/error:")
                 else:
                     attempt(lambda: users.set_password(store.engine, me, name, first), f"已修改用户“{name}”的密码。")
+        if st.button("解除登录限制", help="清除该用户近期登录失败的计数，使其可立即登录", icon=":material/lock_open:"):
+            attempt(lambda: users.unlock(store.engine, me, name), f"已解除用户“{name}”的登录限制。")
         if user.disabled:
             if st.button("重新启用该用户", icon=":material/person_check:"):
                 attempt(lambda: users.set_disabled(store.engine, me, name, False), f"已启用用户“{name}”。")

@@ -70,3 +70,13 @@ def test_an_import_and_its_audit_row_land_together(store):
     outcome = run_import(store, secret_ledger("A"))
     rows = audit.rows(store.engine, store.actor, actions=["import"])
     assert len(rows) == 1 and f'"batch": {outcome.batch_id}' in rows["detail"][0]
+
+
+def test_sqlite_insert_or_replace_cannot_overwrite_a_row(store):
+    audit.write(store.engine, store.actor, audit.Action.SIGN_OUT)
+    [(first_id, *_)] = all_rows(store.engine)
+    verb = "INSERT OR REPLACE" if store.engine.dialect.name == "sqlite" else "INSERT"
+    statement = f"{verb} INTO audit (id, at, actor, address, action, outcome, detail) VALUES ({first_id}, 'x', 'y', '', 'z', '', '{{}}')"
+    with pytest.raises(sa.exc.DBAPIError), store.engine.begin() as conn:
+        conn.exec_driver_sql(statement)
+    assert all_rows(store.engine)[0][2] == store.actor.name

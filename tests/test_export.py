@@ -227,3 +227,11 @@ def test_without_a_cjk_font_the_same_check_sees_boxes(tmp_path):
     assert ink > 0, "the boxes are drawn"
     assert contrast < 0.05, f"without CJK fonts the titles should be identical boxes ({contrast:.2f})"
     assert _ink(_band(latin)) > 0, "latin text still renders in the control"
+
+
+def test_a_control_character_in_a_cell_is_shown_as_a_question_mark_not_a_failed_download():
+    from openpyxl import load_workbook
+
+    data = export.xlsx_bytes({"审计": pd.DataFrame({"用户": ["ZZ\x1b[31m", "=1+1"]})})
+    cells = [c.value for c in load_workbook(io.BytesIO(data)).active["A"]]
+    assert "ZZ?[31m" in cells[-2] and cells[-1].endswith("=1+1")

@@ -136,3 +136,28 @@ def test_no_rows_are_read_beyond_a_scope_in_sql(filled, people):
         assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 5
     frame = filled.acting(people[LEGAL_VIEWER]).records(PETITIONS, fields=["unit"])
     assert isinstance(frame, pd.DataFrame) and len(frame) == 3
+
+
+def test_an_editor_can_neither_read_nor_take_over_another_units_record_by_its_key(filled, people):
+    editor = filled.acting(people[LEGAL_EDITOR])
+    outcome = check(editor, ledger([petition("Z1", unit=LEGAL, category="改登")]))  # Z1 is 执法支队's
+    assert not outcome.ok and outcome.plan is None  # no preview of the record it would replace
+    [problem] = outcome.problems
+    assert (problem.row, problem.value) == (2, "Z1") and "已由其他单位登记" in problem.message
+    assert OTHER not in problem.message
+
+
+def test_the_store_refuses_a_takeover_even_with_a_plan_made_by_someone_else(filled, people):
+    outcome = check(filled, ledger([petition("Z1", unit=LEGAL)]))  # planned as the admin: allowed
+    assert outcome.ok
+    with pytest.raises(NotPermitted, match="已由其他单位登记"):
+        commit(filled.acting(people[LEGAL_EDITOR]), outcome)
+    assert compute(filled.acting(people[VIEWER]), YEAR, OTHER)["petitions"]["total"] == 2
+
+
+def test_an_editor_lists_only_the_batches_that_carry_their_units_or_that_they_imported(filled, people):
+    editor = filled.acting(people[LEGAL_EDITOR])
+    assert [b["id"] for b in editor.batches()] == [1]  # it carries 法规科's petitions
+    run_import(filled, ledger([petition("Z5", unit=OTHER)]))
+    assert [b["id"] for b in editor.batches()] == [1]
+    assert [b["id"] for b in filled.batches()] == [1, 2]

@@ -12,6 +12,7 @@ from streamlit.runtime import pages_manager
 from streamlit.testing.v1 import AppTest, app_test
 
 import ui
+from indicators.access import Role
 from indicators.cli import load_sample
 from indicators.store import audit, users
 from indicators.store.importer import run_import
@@ -246,3 +247,27 @@ def test_an_oidc_identity_unknown_here_is_refused_with_the_form(people, monkeypa
     at = app()
     assert "未在本系统登记" in visible(at) and not at.metric
     assert [t.label for t in at.text_input] == ["用户名", "密码"]
+
+
+def test_a_download_drawn_before_a_user_was_disabled_or_timed_out_gives_nothing(people, store):
+    import time
+
+    now = time.time()
+    viewer = users.current_actor(store.engine, VIEWER, "10.0.0.1")
+    fresh = {"since": now, "seen": now}
+    assert ui.still_entitled(store.engine, viewer, fresh)
+    assert not ui.still_entitled(store.engine, viewer, {"since": now, "seen": now - ui.IDLE_SECONDS - 1})
+    assert not ui.still_entitled(store.engine, viewer, None)
+    users.set_grant(store.engine, store.actor, VIEWER, Role.VIEWER, [LEGAL])
+    assert not ui.still_entitled(store.engine, viewer, fresh), "rights changed since the page was drawn"
+    users.set_disabled(store.engine, store.actor, VIEWER, True)
+    assert not ui.still_entitled(store.engine, users.current_actor(store.engine, LEGAL_VIEWER, "x"), None)
+    assert not ui.still_entitled(store.engine, ui.local_admin(), None), "a user exists: local mode is over"
+
+
+def test_with_no_user_a_proxied_request_from_this_machine_is_not_local(store, monkeypatch):
+    load_sample(store)
+    for header in ("X-Forwarded-For", "Forwarded", "Via"):
+        monkeypatch.setattr(ui, "_request_headers", lambda h=header: {h: "for=203.0.113.9"})
+        at = app()
+        assert "只接受本机（127.0.0.1）访问" in visible(at) and not at.metric, header

@@ -44,13 +44,56 @@ def test_a_disabled_user_cannot_sign_in_and_is_out_of_a_running_session(store, p
     assert users.sign_in(store.engine, VIEWER, PASSWORD, "10.0.0.9").name == VIEWER
 
 
-def test_failed_sign_ins_are_limited_per_name_even_with_the_right_password(store, people):
-    for _ in range(users.MAX_FAILURES_PER_NAME):
+def test_failed_sign_ins_are_limited_per_name_and_address_even_with_the_right_password(store, people):
+    for _ in range(users.MAX_FAILURES_PER_NAME_AND_ADDRESS):
         with pytest.raises(users.SignInRefused, match="不正确"):
-            users.sign_in(store.engine, VIEWER, "wrong password", f"10.0.1.{_}")
+            users.sign_in(store.engine, VIEWER, "wrong password", "10.0.1.1")
     with pytest.raises(users.SignInRefused, match="次数过多"):
-        users.sign_in(store.engine, VIEWER, PASSWORD, "10.0.2.1")
-    assert users.sign_in(store.engine, ADMIN, PASSWORD, "10.0.2.1").name == ADMIN  # other names are not held
+        users.sign_in(store.engine, VIEWER, PASSWORD, "10.0.1.1")
+    # Someone else's guesses do not lock the user out where they are.
+    assert users.sign_in(store.engine, VIEWER, PASSWORD, "10.0.2.1").name == VIEWER
+
+
+def test_a_name_guessed_from_many_addresses_is_held_too(store, people, monkeypatch):
+    monkeypatch.setattr(users, "MAX_FAILURES_PER_NAME", 8)
+    for i in range(8):
+        with pytest.raises(users.SignInRefused, match="不正确"):
+            users.sign_in(store.engine, VIEWER, "wrong password", f"10.0.3.{i}")
+    with pytest.raises(users.SignInRefused, match="次数过多"):
+        users.sign_in(store.engine, VIEWER, PASSWORD, "10.0.4.1")
+
+
+def test_an_admin_unlocks_a_name_at_once(store, people):
+    for _ in range(users.MAX_FAILURES_PER_NAME_AND_ADDRESS):
+        with pytest.raises(users.SignInRefused):
+            users.sign_in(store.engine, VIEWER, "wrong password", "10.0.1.1")
+    with pytest.raises(NotPermitted):
+        users.unlock(store.engine, people[LEGAL_EDITOR], VIEWER)
+    users.unlock(store.engine, people[ADMIN], VIEWER)
+    assert users.sign_in(store.engine, VIEWER, PASSWORD, "10.0.1.1").name == VIEWER
+
+
+def test_parallel_guesses_get_no_more_password_checks_than_the_limit(store, people):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def guess(i: int) -> str:
+        try:
+            users.sign_in(store.engine, VIEWER, f"wrong {i}", "10.0.5.5")
+        except users.SignInRefused as exc:
+            return str(exc)
+        return "in"
+
+    with ThreadPoolExecutor(12) as pool:
+        said = list(pool.map(guess, range(12)))
+    assert said.count(users.WRONG) == users.MAX_FAILURES_PER_NAME_AND_ADDRESS
+    assert said.count(users.TOO_MANY) == 12 - users.MAX_FAILURES_PER_NAME_AND_ADDRESS
+
+
+def test_a_typed_name_with_control_characters_is_kept_printable(store, people):
+    with pytest.raises(users.SignInRefused):
+        users.sign_in(store.engine, "ZZ\x1b[31mX\u202e", "wrong password", "10.0.0.1")
+    [name] = audit.rows(store.engine, people[ADMIN], actions=["sign_in"])["actor"]
+    assert name == "ZZ?[31mX?"
 
 
 def test_failed_sign_ins_are_limited_per_address_across_names(store, people):
@@ -63,7 +106,7 @@ def test_failed_sign_ins_are_limited_per_address_across_names(store, people):
 
 
 def test_a_success_ends_a_names_count_of_failures(store, people):
-    for _ in range(users.MAX_FAILURES_PER_NAME - 1):
+    for _ in range(users.MAX_FAILURES_PER_NAME_AND_ADDRESS - 1):
         with pytest.raises(users.SignInRefused):
             users.sign_in(store.engine, VIEWER, "wrong password", "10.0.0.1")
     users.sign_in(store.engine, VIEWER, PASSWORD, "10.0.0.1")
@@ -124,3 +167,20 @@ def test_every_user_change_and_sign_in_is_audited_without_the_password(store, pe
     assert found["action"].tolist().count("user_added") == 4
     everything = " ".join(found.astype(str).to_numpy().ravel())
     assert PASSWORD not in everything and "another password" not in everything and "wrong password" not in everything
+
+
+def test_two_admins_disabling_each_other_at_once_leave_one_admin(store, people):
+    from concurrent.futures import ThreadPoolExecutor
+
+    users.set_grant(store.engine, people[ADMIN], VIEWER, Role.ADMIN, [])
+
+    def disable(name: str) -> str:
+        try:
+            users.set_disabled(store.engine, people[ADMIN], name, True)
+        except UserRejected:
+            return "refused"
+        return "done"
+
+    with ThreadPoolExecutor(2) as pool:
+        assert sorted(pool.map(disable, [ADMIN, VIEWER])) == ["done", "refused"]
+    assert sum(u.role is Role.ADMIN and not u.disabled for u in users.list_users(store.engine)) == 1

@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import io
 import os
+import re
 import shutil
 import threading
 
@@ -24,6 +25,8 @@ PNG_SCALE = 2
 PNG_TABS = 2
 PNG_TIMEOUT_SECONDS = 60  # a hung browser must not hold a user's session forever
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The control characters an xlsx cell cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 SHEET_ROWS = 1_048_575  # rows below the header in one sheet of Excel, WPS and openpyxl
 _server_lock = threading.Lock()
 _renderer: tuple[asyncio.AbstractEventLoop, object] | None = None
@@ -104,10 +107,12 @@ def figure_png(fig: go.Figure, scale: int = PNG_SCALE, width: int = WIDTH, heigh
 
 
 def neutralise(value: object) -> object:
-    """Text a spreadsheet would read as a formula (= + - @) gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """Text a spreadsheet would read as a formula (= + - @) gets a leading apostrophe; characters a
+    workbook cannot hold (control characters) become "?" instead of failing the whole download."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("?", value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:

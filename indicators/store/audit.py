@@ -30,6 +30,7 @@ class Action:
     PASSWORD_CHANGED = "password_changed"
     USER_DISABLED = "user_disabled"
     USER_ENABLED = "user_enabled"
+    USER_UNLOCKED = "user_unlocked"
     TARGET_CHANGED = "target_changed"
 
 
@@ -45,6 +46,7 @@ ACTION_LABELS = {
     Action.PASSWORD_CHANGED: "修改密码",
     Action.USER_DISABLED: "停用用户",
     Action.USER_ENABLED: "启用用户",
+    Action.USER_UNLOCKED: "解除登录限制",
     Action.TARGET_CHANGED: "修改指标目标",
 }
 OK, REFUSED, FAILED = "ok", "refused", "failed"
@@ -60,6 +62,10 @@ def utc_ago(seconds: float) -> str:
     return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="seconds")
 
 
+def _detail(facts: dict) -> str:
+    return json.dumps(facts, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def record(conn: Connection, actor: Actor | str, action: str, outcome: str = OK, address: str = "", **detail) -> None:
     """Append one row in the caller's transaction (an import's row lands with the import, or not at all)."""
     name = actor.name if isinstance(actor, Actor) else actor
@@ -72,7 +78,7 @@ def record(conn: Connection, actor: Actor | str, action: str, outcome: str = OK,
             "address": address[:64],
             "action": action,
             "outcome": outcome,
-            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+            "detail": _detail(detail),
         },
     )
 
@@ -83,21 +89,27 @@ def write(engine: Engine, actor: Actor | str, action: str, outcome: str = OK, ad
         record(conn, actor, action, outcome, address, **detail)
 
 
-def failures_since(conn: Connection, column: str, value: str, since: str, reset_on_success: bool) -> int:
-    """Failed sign-ins with this name (or from this address) since a time, and after the last success
-    of the same when `reset_on_success` (a name's own success ends its count; an address's does not,
-    or one valid account would reset the count of an address trying others)."""
-    col = audit.c[column]
-    after = 0  # rows are numbered in the order they were written: a second holds many sign-ins
-    if reset_on_success:
-        success = sa.select(sa.func.max(audit.c.id)).where(
-            audit.c.action == Action.SIGN_IN, col == value, audit.c.outcome == OK
+def last_reset(conn: Connection, name: str) -> int:
+    """The id of a name's last successful sign-in or unlock: its failures before it no longer count."""
+    query = sa.select(sa.func.max(audit.c.id)).where(
+        sa.or_(
+            sa.and_(audit.c.action == Action.SIGN_IN, audit.c.outcome == OK, audit.c.actor == name),
+            sa.and_(audit.c.action == Action.USER_UNLOCKED, audit.c.detail == _detail({"user": name})),
         )
-        after = conn.execute(success).scalar() or 0
-    query = sa.select(sa.func.count()).where(
-        audit.c.action == Action.SIGN_IN, col == value, audit.c.outcome != OK, audit.c.at >= since, audit.c.id > after
     )
-    return int(conn.execute(query).scalar_one())
+    return conn.execute(query).scalar() or 0
+
+
+def failures_since(
+    conn: Connection, since: str, name: str | None = None, address: str | None = None, after: int = 0
+) -> int:
+    """Failed or refused sign-ins since a time (and after row `after`), of a name, from an address, or both."""
+    where = [audit.c.action == Action.SIGN_IN, audit.c.outcome != OK, audit.c.at >= since, audit.c.id > after]
+    if name is not None:
+        where.append(audit.c.actor == name)
+    if address is not None:
+        where.append(audit.c.address == address)
+    return int(conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one())
 
 
 def rows(

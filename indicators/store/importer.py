@@ -19,7 +19,7 @@ from ..ingest.validation import FILE, FILENO, ROW, SHEET, Validated, validate
 from ..schema import BY_ID, UNIT_FIELD
 from . import audit
 from .audit import Action
-from .plan import Batch, FileInfo, Plan, with_keys
+from .plan import KEY, Batch, FileInfo, Plan, with_keys
 from .store import Store
 
 
@@ -75,6 +75,22 @@ def unit_problems(validated: Validated, actor: Actor) -> list[Problem]:
     return out
 
 
+def foreign_problems(batch: Batch, foreign: dict[str, list[str]]) -> list[Problem]:
+    """A problem for every row whose key another unit's current record holds (its unit is not named)."""
+    out = []
+    for dataset_id, keys in foreign.items():
+        dataset = BY_ID[dataset_id]
+        frame = batch.frames[dataset_id]
+        rows = frame.loc[frame[KEY].isin(set(keys)), [FILE, SHEET, ROW, FILENO, KEY]]
+        for file, sheet, row, fileno, key in rows.itertuples(index=False, name=None):
+            message = (
+                f"{dataset.key_names}为该值的记录已由其他单位登记，您无权修改或改登到本单位。"
+                "请核对编号；确属本单位的，请联系管理员处理。"
+            )
+            out.append(Problem(file, message, sheet, int(row), dataset.key_names, str(key), int(fileno)))
+    return out
+
+
 def check(store: Store, uploads: list[Upload], today: date | None = None) -> Outcome:
     """Read and validate a batch as the store's actor and say what it would change, storing nothing
     but the audit row of the check (the files' names and sha256, whether accepted)."""
@@ -84,6 +100,9 @@ def check(store: Store, uploads: list[Upload], today: date | None = None) -> Out
         outcome.validated.problems.extend(unit_problems(outcome.validated, store.actor))
     if outcome.ok:
         outcome.plan = store.plan(outcome.batch)
+        if outcome.plan.foreign:  # say which rows, and show nothing of the records they would replace
+            outcome.validated.problems.extend(foreign_problems(outcome.batch, outcome.plan.foreign))
+            outcome.plan = None
     audit.write(
         store.engine,
         store.actor,

@@ -78,6 +78,9 @@ class Plan:
     datasets: dict[str, DatasetPlan] = field(default_factory=dict)
     repeat_of: dict[int, int] = field(default_factory=dict)
     version: str = ""
+    # Per dataset id, the keys whose current version belongs to a unit the importing actor may not
+    # write: such a batch is refused (it would read or take over another unit's record).
+    foreign: dict[str, list[str]] = field(default_factory=dict)
 
     def total(self, what: str) -> int:
         return sum(p.counts[what] for p in self.datasets.values())

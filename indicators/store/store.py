@@ -178,7 +178,29 @@ class Store:
         with_rows = {int(n) for f in batch.frames.values() for n in f[FILENO].unique()}
         found = {int(n) for c in carried.values() for n in c[FILENO].unique()}
         repeat_of = {n: b for n, b in repeat_of.items() if n in found or n not in with_rows}
-        return plan_batch(batch, current, carried, repeat_of, version)
+        plan = plan_batch(batch, current, carried, repeat_of, version)
+        plan.foreign = self._foreign(current)
+        return plan
+
+    def _foreign(self, current: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+        """Of the current versions of a batch's keys, those of units the actor may not write, by dataset."""
+        out = {}
+        for dataset_id, frame in current.items():
+            theirs = frame.loc[~frame[UNIT_FIELD].map(lambda u: u is None or self.actor.may_write(u)), KEY]
+            if len(theirs):
+                out[dataset_id] = sorted(theirs)
+        return out
+
+    def _foreign_now(self, conn: Connection, batch: Batch) -> dict[str, list[str]]:
+        """The same, read now (under the write lock), whoever made the plan."""
+        if self.actor.is_admin:
+            return {}
+        current = {
+            d.id: self._current_for(conn, d, batch.frames[d.id][KEY].unique().tolist())
+            for d in DATASETS
+            if d.id in batch.frames
+        }
+        return self._foreign(current)
 
     @staticmethod
     def _repeats(conn: Connection, files: list[FileInfo]) -> dict[int, int]:
@@ -254,6 +276,13 @@ class Store:
             if _version_of(conn) != plan.version:
                 plan = self._plan(conn, batch)
                 rows = {k: self._new_rows(dp) for k, dp in plan.datasets.items()}
+            else:
+                plan.foreign = self._foreign_now(conn, batch)
+            if plan.foreign:
+                count = sum(len(keys) for keys in plan.foreign.values())
+                raise NotPermitted(
+                    f"本批次有 {count} 条记录的编号已由其他单位登记，{self.actor.describe()}无权修改；本次未保存任何数据。"
+                )
             batch_id = self._write(conn, batch, plan, rows, label, user)
             audit.record(
                 conn,
@@ -426,11 +455,16 @@ class Store:
     def batches(self) -> list[dict]:
         """Every batch, oldest first, with its files: the shape of `batches --json` (and a little more).
 
-        For those who upload (editors see every batch's summary, and the records of their units only).
+        For those who upload: an editor sees the batches that carry records of their units (and those
+        they imported), and in them the records of their units only.
         """
         self.actor.require_upload()
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(batches).order_by(batches.c.id)).mappings().all()
+            query = sa.select(batches).order_by(batches.c.id)
+            if self.scope is not None:  # an editor: batches with records of their units, or their own
+                theirs = sa.union(*(sa.select(t.c.batch_id).where(*in_scope(t, self.scope)) for t in VERSIONS.values()))
+                query = query.where(sa.or_(batches.c.id.in_(theirs), batches.c.user == self.actor.name))
+            rows = conn.execute(query).mappings().all()
             files = conn.execute(sa.select(batch_files).order_by(batch_files.c.id)).mappings().all()
         by_batch: dict[int, list[dict]] = {}
         for f in files:

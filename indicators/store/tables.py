@@ -115,6 +115,9 @@ APPEND_ONLY = {
     "sqlite": [
         "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END",
         "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END",
+        # INSERT OR REPLACE deletes the old row without firing the delete trigger (unless recursive_triggers).
+        "CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit WHEN EXISTS (SELECT 1 FROM audit WHERE id = NEW.id) "
+        "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END",
     ],
     "postgresql": [
         "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "

@@ -7,6 +7,8 @@ Every change is audited in the same transaction as the change itself.
 from __future__ import annotations
 
 import json
+import threading
+import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -19,18 +21,23 @@ from ..access import ROLE_LABELS, Actor, NotPermitted, Role, UserRejected
 from ..ingest.normalize import cell_text, text_problem
 from . import audit
 from .audit import Action
+from .engine import write_transaction
 from .tables import UNIT_PREFIX_CHARS, USER_NAME_CHARS, users
 
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 256
-# Failed sign-ins within WINDOW_SECONDS before a name, or an address, is refused until the window passes.
+# Failed sign-ins within WINDOW_SECONDS before sign-in is refused until the window passes: for a name
+# from one address, from one address for any name, and for a name from everywhere (a slow, spread
+# guess). Counting a name per address keeps one visitor from locking everyone else out of an account.
 WINDOW_SECONDS = 15 * 60
-MAX_FAILURES_PER_NAME = 5
+MAX_FAILURES_PER_NAME_AND_ADDRESS = 5
 MAX_FAILURES_PER_ADDRESS = 20
+MAX_FAILURES_PER_NAME = 100
 WRONG = "用户名或密码不正确，或该用户已停用。"
 TOO_MANY = "登录失败次数过多，请 15 分钟后再试。"
 
 _hasher = PasswordHasher()
+_SIGN_IN = threading.Lock()
 # Verified when the name is unknown, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
@@ -139,8 +146,14 @@ def add_user(engine: Engine, actor: Actor, name: str, role: Role, units: list[st
     return get_user(engine, name)  # type: ignore[return-value]
 
 
-def _change(engine: Engine, actor: Actor, name: str, values: dict, action: str, **detail) -> User:
-    with engine.begin() as conn:
+def _change(
+    engine: Engine, actor: Actor, name: str, values: dict, action: str, keep_admin: bool = False, **detail
+) -> User:
+    """Change a user and audit it in one transaction under the store's write lock, so that two admins
+    demoting or disabling each other at once cannot leave no admin."""
+    with write_transaction(engine) as conn:
+        if keep_admin:
+            _keep_an_admin(conn, name)
         done = conn.execute(
             users.update().where(users.c.name == name).values(**values, changed_at=audit.utc_now())
         ).rowcount
@@ -161,60 +174,72 @@ def set_password(engine: Engine, actor: Actor, name: str, password: str) -> User
 def set_grant(engine: Engine, actor: Actor, name: str, role: Role, units: list[str]) -> User:
     actor.require_admin("修改用户权限")
     granted = check_grant(role, units)
-    if role is not Role.ADMIN:
-        _keep_an_admin(engine, name)
     values = {"role": role.value, "units": json.dumps(list(granted), ensure_ascii=False)}
-    return _change(engine, actor, name, values, Action.USER_CHANGED, role=role.value, units=list(granted))
+    demoted = role is not Role.ADMIN
+    return _change(engine, actor, name, values, Action.USER_CHANGED, demoted, role=role.value, units=list(granted))
 
 
 def set_disabled(engine: Engine, actor: Actor, name: str, disabled: bool) -> User:
     actor.require_admin("停用或启用用户")
-    if disabled:
-        _keep_an_admin(engine, name)
     action = Action.USER_DISABLED if disabled else Action.USER_ENABLED
-    return _change(engine, actor, name, {"disabled": disabled}, action)
+    return _change(engine, actor, name, {"disabled": disabled}, action, disabled)
 
 
-def _keep_an_admin(engine: Engine, name: str) -> None:
+def _keep_an_admin(conn: Connection, name: str) -> None:
     """Refuse to demote or disable the last active admin: nobody could manage users afterwards."""
-    with engine.connect() as conn:
-        others = conn.execute(
-            sa.select(sa.func.count()).where(
-                users.c.role == Role.ADMIN.value, users.c.disabled == sa.false(), users.c.name != name
-            )
-        ).scalar_one()
-        this = conn.execute(sa.select(users.c.role).where(users.c.name == name)).scalar()
+    others = conn.execute(
+        sa.select(sa.func.count()).where(
+            users.c.role == Role.ADMIN.value, users.c.disabled == sa.false(), users.c.name != name
+        )
+    ).scalar_one()
+    this = conn.execute(sa.select(users.c.role).where(users.c.name == name)).scalar()
     if this == Role.ADMIN.value and not others:
         raise UserRejected(f"“{name}”是唯一启用的管理员，不能停用或降级；请先新增另一位管理员。")
 
 
 def _refused_by_rate(conn: Connection, name: str, address: str) -> bool:
-    since = audit.utc_ago(WINDOW_SECONDS)
-    by_name = audit.failures_since(conn, "actor", name, since, reset_on_success=True)
-    by_address = audit.failures_since(conn, "address", address, since, reset_on_success=False)
-    return by_name >= MAX_FAILURES_PER_NAME or by_address >= MAX_FAILURES_PER_ADDRESS
+    since, after = audit.utc_ago(WINDOW_SECONDS), audit.last_reset(conn, name)
+    return (
+        audit.failures_since(conn, since, name=name, address=address, after=after) >= MAX_FAILURES_PER_NAME_AND_ADDRESS
+        or audit.failures_since(conn, since, address=address) >= MAX_FAILURES_PER_ADDRESS
+        or audit.failures_since(conn, since, name=name, after=after) >= MAX_FAILURES_PER_NAME
+    )
+
+
+def shown_name(typed: str) -> str:
+    """A typed user name as it may be kept and shown: trimmed, cut, control characters as "?"."""
+    return "".join("?" if unicodedata.category(c) in ("Cc", "Cf") else c for c in cell_text(typed))[:USER_NAME_CHARS]
 
 
 def sign_in(engine: Engine, name: str, password: str, address: str) -> Actor:
-    """The actor for a name and password, or SignInRefused (audited either way, rate-limited per name
-    and per address). The message is the same for an unknown name, a wrong password and a disabled user."""
-    name = cell_text(name)[:USER_NAME_CHARS]
-    with engine.connect() as conn:
-        limited = _refused_by_rate(conn, name, address)
-        row = conn.execute(sa.select(users).where(users.c.name == name)).first()
-    if limited:
-        audit.write(engine, name, Action.SIGN_IN, audit.REFUSED, address, reason="rate_limited")
-        raise SignInRefused(TOO_MANY)
-    try:
-        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password[:MAX_PASSWORD_CHARS])
-        ok = row is not None and not row.disabled
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok:
-        audit.write(engine, name, Action.SIGN_IN, audit.FAILED, address)
-        raise SignInRefused(WRONG)
-    audit.write(engine, name, Action.SIGN_IN, audit.OK, address)
+    """The actor for a name and password, or SignInRefused (audited either way, rate-limited per name and
+    address, per address and per name). The message is the same for an unknown name, a wrong password and
+    a disabled user. One sign-in at a time per instance: the rate check and the audit row of an attempt
+    are not raced by parallel attempts, and Argon2's 64 MB per check stay one at a time."""
+    name = shown_name(name)
+    with _SIGN_IN:
+        with engine.connect() as conn:
+            limited = _refused_by_rate(conn, name, address)
+            row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+        if limited:
+            audit.write(engine, name, Action.SIGN_IN, audit.REFUSED, address, reason="rate_limited")
+            raise SignInRefused(TOO_MANY)
+        try:
+            _hasher.verify(row.password_hash if row else _DUMMY_HASH, password[:MAX_PASSWORD_CHARS])
+            ok = row is not None and not row.disabled
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            audit.write(engine, name, Action.SIGN_IN, audit.FAILED, address)
+            raise SignInRefused(WRONG)
+        audit.write(engine, name, Action.SIGN_IN, audit.OK, address)
     return _user(row).actor(address)
+
+
+def unlock(engine: Engine, actor: Actor, name: str) -> None:
+    """Let a name sign in again at once, whatever its recent failures (admins; audited)."""
+    actor.require_admin("解除登录限制")
+    audit.write(engine, actor, Action.USER_UNLOCKED, user=name)  # the name's failures before it no longer count
 
 
 def sign_in_external(engine: Engine, name: str, address: str) -> Actor:
