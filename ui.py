@@ -31,14 +31,14 @@ from indicators.store import Store, audit, db_url, make_engine, users
 ALL_UNITS = "全部单位"
 # What the sidebar and each page say while the sample batch is live: all the data, or part of it.
 SAMPLE_SIDEBAR = {
-    "all": "当前显示的是**示例数据**（据 2024 年度报告生成），可在「数据管理」页撤销。",
-    "part": "当前数据中**含示例数据**（据 2024 年度报告生成，批次说明为“示例数据”），可在「数据管理」页撤销该批次。",
+    "all": "当前显示的是**示例数据**（据 2024 年度报告生成），可{who}在「数据管理」页撤销。",
+    "part": "当前数据中**含示例数据**（据 2024 年度报告生成，批次说明为“示例数据”），可{who}在「数据管理」页撤销该批次。",
 }
 SAMPLE_CAPTION = {
     "all": ":material/info: 示例数据：据《巴南区规划和自然资源局法治政府建设2024年度报告》生成，"
-    "正式使用前请在「数据管理」页撤销该批次。",
+    "正式使用前请{who}在「数据管理」页撤销该批次。",
     "part": ":material/info: 含示例数据：与正式台账一起显示的还有据 2024 年度报告生成的示例批次，"
-    "正式使用前请在「数据管理」页撤销该批次。",
+    "正式使用前请{who}在「数据管理」页撤销该批次。",
 }
 DATA_PAGE = "pages/data.py"
 ADMIN_PAGE = "pages/admin.py"
@@ -56,7 +56,7 @@ TRUSTED_PROXIES_ENV = "INDICATORS_TRUSTED_PROXIES"
 PROXY_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded", "Via", "X-Forwarded-Host")
 LOCAL_MODE = (
     ":material/person: **本机模式**：尚未配置任何用户，本系统只在本机（127.0.0.1）提供服务，您以本机管理员身份使用全部功能。"
-    "在服务器上运行 `python -m indicators users add 用户名 --role admin --password-stdin` 新增管理员后，每个页面都需要登录。"
+    "在服务器上运行 `.venv/bin/python -m indicators users add 用户名 --role admin --password-stdin` 新增管理员后，每个页面都需要登录。"
 )
 REMOTE_REFUSED = (
     "本系统尚未配置用户，只接受本机（127.0.0.1）访问。请系统管理员在服务器上运行 "
@@ -316,7 +316,7 @@ def sidebar() -> Selection | None:
     period = parse_period(code)
     sample = sample_share(db_url(), version, scope_key(), unit) if facts["sample"] else ""
     if sample:
-        st.sidebar.info(SAMPLE_SIDEBAR[sample], icon=":material/info:")
+        st.sidebar.info(sample_words(SAMPLE_SIDEBAR[sample]), icon=":material/info:")
     return Selection(period, unit, version, sample, min(period.end, last), total)
 
 
@@ -357,10 +357,8 @@ def require_selection(selection: Selection | None) -> Selection:
     """Stop the page when there is nothing to show: directions to the data page for those who upload."""
     if selection is None:
         if not actor().may_upload:
-            st.info(
-                md("{}可查看的单位还没有任何数据。台账由各单位填报人员上传，上传后这里即显示。", actor().units_text()),
-                icon=":material/inbox:",
-            )
+            scope = "" if actor().scope is None else md("您可查看的单位（{}）", actor().units_text())
+            st.info(f"{scope}还没有任何数据。台账由各单位的填报人员上传，上传后这里即显示。", icon=":material/inbox:")
             st.stop()
         st.info(
             "还没有任何数据。请到「数据管理」页下载填报模板，按季度填好信访、复议应诉、培训学法台账后上传。",
@@ -371,9 +369,14 @@ def require_selection(selection: Selection | None) -> Selection:
     return selection
 
 
+def sample_words(text: str) -> str:
+    """A sample notice as this user can act on it: those without the data page are told who can."""
+    return text.format(who="" if actor().may_upload else "由管理员或填报人员")
+
+
 def sample_notice(selection: Selection) -> None:
     if selection.sample:
-        st.caption(SAMPLE_CAPTION[selection.sample])
+        st.caption(sample_words(SAMPLE_CAPTION[selection.sample]))
 
 
 def chart(build: Callable[..., go.Figure], data: pd.DataFrame, ctx: ChartContext, title: str, key: str, *args) -> None:

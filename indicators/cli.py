@@ -210,10 +210,8 @@ def cmd_batches(store: Store, args: argparse.Namespace) -> int:
         flags = "（已撤销）" if b["rolled_back"] else ""
         flags += "（重复上传）" if b["repeat"] else ""
         names = "、".join(f["name"] for f in b["files"])
-        say(
-            f"批次 {b['id']} {words.shown_time(b['created_at'])} {b['label']}{flags}："
-            f"新增 {b['added']}，更新 {b['updated']}，未变 {b['unchanged']}；{names}"
-        )
+        head = " ".join(p for p in (f"批次 {b['id']}", words.shown_time(b["created_at"]), b["label"]) if p)
+        say(f"{head}{flags}：新增 {b['added']}，更新 {b['updated']}，未变 {b['unchanged']}；{names}")
     return 0
 
 
@@ -303,6 +301,10 @@ def cmd_users(store: Store, args: argparse.Namespace) -> int:
 def cmd_audit(store: Store, args: argparse.Namespace) -> int:
     from .store import audit
 
+    unknown = sorted(set(args.action or ()) - set(audit.ACTION_LABELS))
+    if unknown:
+        known = "、".join(f"{a}（{label}）" for a, label in audit.ACTION_LABELS.items())
+        raise UserError(f"没有这种操作：{'、'.join(unknown)}。可用的有：{known}")
     found = audit.rows(store.engine, store.actor, actor=args.user, actions=args.action, limit=args.limit or None)
     if args.json:
         found = found.assign(detail=[json.loads(d) for d in found["detail"]])

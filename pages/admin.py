@@ -90,20 +90,25 @@ with users_tab:
         elif st.button("停用该用户", icon=":material/person_off:"):
             attempt(lambda: users.set_disabled(store.engine, me, name, True), f"已停用用户“{name}”。")
 
-with add_tab, st.form("add-user", clear_on_submit=False):
+# A new form (and fresh fields) after each user added: its key counts the users added in this session.
+with add_tab, st.form(f"add-user-{st.session_state.setdefault('users_added', 0)}"):
     new_name = st.text_input("用户名", max_chars=64)
     new_role = st.selectbox("角色", ROLES, format_func=lambda r: f"{ROLE_LABELS[r]}：{ROLE_RIGHTS[r]}")
-    new_units = units_choice("授权单位（查看用户不选即全部单位；填报用户至少选一个）", "add")
+    new_units = units_choice(
+        "授权单位（查看用户不选即全部单位；填报用户至少选一个）", f"add-{st.session_state['users_added']}"
+    )
     first = st.text_input("密码（至少 10 个字符）", type="password", max_chars=256)
     second = st.text_input("再输入一次密码", type="password", max_chars=256)
     if st.form_submit_button("新增用户", type="primary"):
         if first != second:
             st.error("两次输入的密码不一致。", icon=":material/error:")
         else:
-            attempt(
-                lambda: users.add_user(store.engine, me, new_name, new_role, new_units, first),
-                f"已新增用户“{new_name.strip()}”。",
-            )
+
+            def add() -> None:
+                users.add_user(store.engine, me, new_name, new_role, new_units, first)
+                st.session_state["users_added"] += 1
+
+            attempt(add, f"已新增用户“{new_name.strip()}”。")
 
 with targets_tab:
     st.caption("修改后各实例在下一次刷新时即按新目标标示卡片；每次修改都记入审计日志。")

@@ -23,7 +23,9 @@ today = datetime.now().astimezone().date()
 left, middle, right = st.columns([2, 2, 3])
 span = left.date_input("日期范围", (today - timedelta(days=30), today), max_value=today)
 who = middle.text_input("用户（留空为全部）").strip()
-actions = right.multiselect("操作（留空为全部）", list(audit.ACTION_LABELS), format_func=audit.ACTION_LABELS.get)
+actions = right.multiselect(
+    "操作（留空为全部）", list(audit.ACTION_LABELS), format_func=audit.ACTION_LABELS.get, placeholder="全部操作"
+)
 first, last = (span[0], span[-1]) if span else (today, today)
 
 

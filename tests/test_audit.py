@@ -80,3 +80,9 @@ def test_sqlite_insert_or_replace_cannot_overwrite_a_row(store):
     with pytest.raises(sa.exc.DBAPIError), store.engine.begin() as conn:
         conn.exec_driver_sql(statement)
     assert all_rows(store.engine)[0][2] == store.actor.name
+
+
+def test_the_facts_of_a_row_read_in_chinese_in_their_order():
+    detail = '{"added": 3, "batch": 2, "files": [{"name": "a.xlsx", "sha256": "ab12"}], "unchanged": 0, "updated": 1}'
+    assert audit.detail_text(detail) == "批次：2；文件：a.xlsx（SHA-256 ab12）；新增：3；更新：1；未变：0"
+    assert audit.detail_text('{"unit_selected": false, "what": "chart_png"}') == "内容：图表图片 PNG；选定单位：否"

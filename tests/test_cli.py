@@ -253,3 +253,8 @@ def test_audit_lists_what_happened_newest_first(db_url, ledgers, capsys, monkeyp
     assert rows[0]["detail"] == {"batch": 1} and rows[1]["actor"].startswith("命令行")
     code, out, _ = run(capsys, "audit", "--action", "import")
     assert code == 0 and out.count("\n") == 1 and "导入批次" in out
+
+
+def test_audit_names_the_actions_there_are_when_asked_for_one_that_is_not(db_url, capsys):
+    code, out, err = run(capsys, "audit", "--action", "新增用户")
+    assert code == 1 and out == "" and "没有这种操作：新增用户" in err and "user_added（新增用户）" in err

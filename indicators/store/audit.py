@@ -139,10 +139,72 @@ def rows(
     return pd.DataFrame(found, columns=["id", *COLUMNS])
 
 
+# How the facts of a row read in Chinese: the key's name, and the words for values that are codes.
+DETAIL_NAMES = {
+    "batch": "批次",
+    "files": "文件",
+    "added": "新增",
+    "updated": "更新",
+    "unchanged": "未变",
+    "problems": "问题",
+    "user": "用户",
+    "role": "角色",
+    "units": "单位",
+    "target": "目标",
+    "before": "原值",
+    "after": "新值",
+    "what": "内容",
+    "page": "页面",
+    "chart": "图表",
+    "period": "期间",
+    "unit_selected": "选定单位",
+    "rows": "行数",
+    "bytes": "字节",
+    "reason": "原因",
+    "method": "方式",
+}
+DETAIL_WORDS = {
+    "chart_png": "图表图片 PNG",
+    "chart_xlsx": "图表数据 Excel",
+    "records_xlsx": "全部记录 Excel",
+    "error_report": "导入错误报告",
+    "audit_xlsx": "审计日志 Excel",
+    "rate_limited": "登录失败次数过多",
+    "oidc": "统一身份认证",
+    "viewer": "查看",
+    "editor": "填报",
+    "admin": "管理员",
+    "head_appearance_rate": "负责人出庭应诉率目标",
+    "loss_rate": "败诉（被纠错）率警戒值",
+    "min_denominator": "基数较小的分母界限",
+    True: "是",
+    False: "否",
+}
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, list):
+        return "、".join(_value_text(v) for v in value) or "（无）"
+    if isinstance(value, dict) and "sha256" in value:  # a file
+        return f"{value.get('name', '')}（SHA-256 {value['sha256']}）"
+    if isinstance(value, (bool, str)) and value in DETAIL_WORDS:
+        return DETAIL_WORDS[value]
+    return str(value)
+
+
+def detail_text(detail: str) -> str:
+    """A row's facts as a line of Chinese: 批次：3；文件：a.xlsx（SHA-256 …）；新增：338."""
+    facts = json.loads(detail or "{}")
+    order = list(DETAIL_NAMES)
+    keys = sorted(facts, key=lambda k: order.index(k) if k in order else len(order))
+    return "；".join(f"{DETAIL_NAMES.get(k, k)}：{_value_text(facts[k])}" for k in keys)
+
+
 def shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """Audit rows as people read them: local times, Chinese actions and outcomes, Chinese headers."""
+    """Audit rows as people read them: local times, Chinese actions, outcomes, facts and headers."""
     out = frame.drop(columns="id", errors="ignore").copy()
     out["at"] = [datetime.fromisoformat(t).astimezone().strftime("%Y-%m-%d %H:%M:%S") for t in out["at"]]
     out["action"] = out["action"].map(lambda a: ACTION_LABELS.get(a, a))
     out["outcome"] = out["outcome"].map(lambda o: OUTCOME_LABELS.get(o, o))
+    out["detail"] = out["detail"].map(detail_text)
     return out.rename(columns=COLUMNS)

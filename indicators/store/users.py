@@ -104,7 +104,7 @@ def check_grant(role: Role, units: list[str]) -> tuple[str, ...]:
         if unit and unit not in cleaned:
             cleaned.append(unit)
     if role is Role.EDITOR and not cleaned:
-        raise UserRejected("填报用户至少要授权一个单位（--unit 单位名称）。")
+        raise UserRejected("填报用户至少要授权一个单位。")
     return () if role is Role.ADMIN else tuple(sorted(cleaned))
 
 
