@@ -6,8 +6,9 @@ import ui
 from indicators.metrics.cards import SECTION_TITLES, comparison_labels
 
 sel, data = ui.open_page("法治政府建设指标总览", "overview")
-st.caption(ui.md("{}；卡片中的变化依次为较上期与较去年同期。", sel.unit_label))
 previous_label, year_ago_label = comparison_labels(sel.period)
+compared_with = "较上期与较去年同期" if year_ago_label else "较上年"
+st.caption(ui.md("{}；卡片中的变化为{}。", sel.unit_label, compared_with))
 for section, title in SECTION_TITLES.items():
     st.subheader(title)
     cards = [c for c in data["cards"] if c.section == section]
@@ -19,13 +20,15 @@ for section, title in SECTION_TITLES.items():
                 card.text,
                 delta=card.delta_previous,
                 delta_description=previous_label,
-                delta_color="inverse" if card.key == "loss_rate" else "normal",
+                delta_color=card.delta_color,
+                delta_arrow=card.delta_arrow,
                 border=True,
                 help=f"分子/分母：{card.basis}" if card.basis else None,
             )
             if card.delta_previous is None:
                 st.caption(ui.md("{}：无可比数据", previous_label))
-            st.caption(ui.md("{}：{}", year_ago_label, card.delta_year_ago or "无可比数据"))
+            if year_ago_label:
+                st.caption(ui.md("{}：{}", year_ago_label, card.delta_year_ago or "无可比数据"))
             if card.flagged:
                 st.error(card.flag_text, icon=":material/flag:")
             if card.warning:

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from indicators.config import Targets, targets
-from indicators.metrics.cards import build_cards, comparison_labels, fmt_number, has_records, rate_text
+from indicators.metrics.cards import (
+    CARD_SPECS,
+    build_cards,
+    comparison_labels,
+    delta_style,
+    fmt_number,
+    has_records,
+    rate_text,
+)
 from indicators.metrics.periods import parse_period
 
 EMPTY = {
@@ -93,3 +103,36 @@ def test_targets_come_from_the_config_file(tmp_path, monkeypatch):
     assert targets() == Targets(head_appearance_rate=0.9, loss_rate=0.2, min_denominator=3)
     monkeypatch.delenv("INDICATORS_TARGETS")
     assert targets() == Targets(head_appearance_rate=1.0, loss_rate=0.15, min_denominator=5)
+
+
+DIRECTIONS = {
+    "total": "off",
+    "closure_rate": "normal",
+    "on_time_rate": "normal",
+    "cases": "off",
+    "loss_rate": "inverse",
+    "head_appearance_rate": "normal",
+    "sessions": "off",
+    "participants": "off",
+    "hours": "off",
+}
+
+
+@pytest.mark.parametrize("spec", CARD_SPECS, ids=lambda s: s.key)
+def test_every_cards_delta_is_coloured_by_whether_up_is_good_news(spec):
+    now, before = (0.8, 0.5) if spec.numerator else (12, 10)
+    assert delta_style(spec, now, before) == (DIRECTIONS[spec.key], "auto")
+    assert delta_style(spec, now, now) == ("off", "off"), "no change is grey, without an arrow"
+
+
+def test_no_change_reads_plus_minus_zero():
+    from indicators.metrics.cards import _delta
+
+    rate, count = CARD_SPECS[1], CARD_SPECS[0]
+    assert _delta(0.5, 0.5, rate) == "±0.0个百分点" and _delta(3, 3, count) == "±0件"
+    assert _delta(0.6, 0.5, rate) == "+10.0个百分点" and _delta(2, 3, count) == "-1件"
+
+
+def test_a_year_is_compared_once_with_the_year_before():
+    assert comparison_labels(parse_period("2024")) == ("较上年（2023年）", None)
+    assert comparison_labels(parse_period("2024Q3")) == ("较上期（2024年第2季度）", "较去年同期（2023年第3季度）")

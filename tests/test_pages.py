@@ -428,3 +428,29 @@ def test_the_same_indicator_reads_the_same_on_every_page(store):
     assert "全部 1,200 条" in button.proto.label.replace("\\", "")
     assert shown_metrics(app.visit("cases"))["收案"] == "0件"
     assert_page_equals_kpis(app.at, "cases", cli_kpis("2025Q1"))
+
+
+def test_card_colours_say_whether_a_change_is_good_news(sample):
+    """2024Q4 against Q3 on the sample: volumes grey, rates by direction, no change grey without arrow."""
+    from streamlit.proto.Metric_pb2 import Metric
+
+    from indicators.metrics.cards import CARD_SPECS
+
+    at = Dashboard().at
+    kpis, before = cli_kpis("2024Q4"), cli_kpis("2024Q3")
+    labels = {spec.label: spec for spec in CARD_SPECS}
+    checked = 0
+    for metric in at.metric:
+        spec = labels[FLAGGED.sub(r"\g<label>", metric.label)]
+        now, then = kpis[spec.section][spec.key], before[spec.section][spec.key]
+        if now is None or then is None:
+            continue
+        change = round((now - then) * 100, 1) if spec.numerator else now - then
+        up_good = {"up_good": True, "up_bad": False}.get(spec.direction)
+        if change == 0 or up_good is None:
+            expected = Metric.GRAY
+        else:
+            expected = Metric.GREEN if (change > 0) == up_good else Metric.RED
+        assert metric.proto.color == expected, (metric.label, change)
+        checked += 1
+    assert checked >= 7

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import Targets, targets
-from .definitions import SECTION_TITLES, indicator
+from .definitions import SECTION_TITLES, Direction, indicator
 from .periods import Period
 
 __all__ = ["CARD_SPECS", "SECTION_TITLES", "Card", "CardSpec", "build_cards"]
@@ -30,6 +30,10 @@ class CardSpec:
     @property
     def unit(self) -> str:
         return "" if self.numerator else indicator(self.section, self.key).unit
+
+    @property
+    def direction(self) -> str:
+        return indicator(self.section, self.key).direction
 
 
 CARD_SPECS: tuple[CardSpec, ...] = (
@@ -60,6 +64,8 @@ class Card:
     flagged: bool
     warning: str
     flag_text: str = ""
+    delta_color: str = "off"  # st.metric's: "normal" (up is good), "inverse" (up is bad), "off" (grey)
+    delta_arrow: str = "auto"  # "off" for no change: ±0 has no arrow
 
 
 def fmt_number(value: float | int | None, unit: str = "") -> str:
@@ -78,14 +84,35 @@ def rate_text(rate: float | None, numerator: int, denominator: int) -> str:
     return f"{fmt_rate(rate)}（{numerator}/{denominator}）"
 
 
-def _delta(now: float | int | None, before: float | int | None, spec: CardSpec) -> str | None:
+def _change(now: float | int | None, before: float | int | None, spec: CardSpec) -> float | None:
+    """The change as shown: percentage points for a rate (rounded as shown), else the difference."""
     if now is None or before is None:
         return None
     if spec.numerator:
-        points = (now - before) * 100
-        return f"{points:+.1f}个百分点"
-    diff = now - before
-    return f"{diff:+,.1f}{spec.unit}".replace(".0", "") if isinstance(diff, float) else f"{diff:+,}{spec.unit}"
+        return round((now - before) * 100, 1)
+    return now - before
+
+
+def _delta(now: float | int | None, before: float | int | None, spec: CardSpec) -> str | None:
+    change = _change(now, before, spec)
+    if change is None:
+        return None
+    if spec.numerator:
+        return "±0.0个百分点" if change == 0 else f"{change:+.1f}个百分点"
+    if change == 0:
+        return f"±0{spec.unit}"
+    text = f"{change:+,.1f}".rstrip("0").rstrip(".") if isinstance(change, float) else f"{change:+,}"
+    return f"{text}{spec.unit}"
+
+
+DELTA_COLORS = {Direction.UP_GOOD: "normal", Direction.UP_BAD: "inverse", Direction.NEUTRAL: "off"}
+
+
+def delta_style(spec: CardSpec, now: float | int | None, before: float | int | None) -> tuple[str, str]:
+    """(colour, arrow) of a card's delta: by the indicator's direction; no change is grey, without arrow."""
+    if _change(now, before, spec) == 0:
+        return "off", "off"
+    return DELTA_COLORS[spec.direction], "auto"
 
 
 def _flag(spec: CardSpec, value: float | None, goals: Targets) -> str:
@@ -126,6 +153,8 @@ def build_cards(compared: dict[str, dict], goals: Targets | None = None) -> list
                 warning = f"基数较小（仅 {den} 件），比率波动大，请谨慎解读"
         else:
             text = fmt_number(value, spec.unit)
+        before = prev[spec.section][spec.key] if prev else None
+        color, arrow = delta_style(spec, value, before)
         cards.append(
             Card(
                 section=spec.section,
@@ -134,16 +163,21 @@ def build_cards(compared: dict[str, dict], goals: Targets | None = None) -> list
                 value=value,
                 text=text,
                 basis=basis,
-                delta_previous=_delta(value, prev[spec.section][spec.key], spec) if prev else None,
+                delta_previous=_delta(value, before, spec),
                 delta_year_ago=_delta(value, ago[spec.section][spec.key], spec) if ago else None,
                 flagged=bool(flag := _flag(spec, value, goals)),
                 warning=warning,
                 flag_text=flag,
+                delta_color=color,
+                delta_arrow=arrow,
             )
         )
     return cards
 
 
-def comparison_labels(period: Period) -> tuple[str, str]:
-    """How the two deltas are named on a card, e.g. 较上期（2024年第4季度）."""
+def comparison_labels(period: Period) -> tuple[str, str | None]:
+    """How the two deltas are named on a card, e.g. 较上期（2024年第4季度）; for a year, whose previous
+    period is the year before, one comparison: 较上年（2023年）, and None for the second."""
+    if period.previous() == period.year_ago():
+        return f"较上年（{period.previous().label}）", None
     return f"较上期（{period.previous().label}）", f"较去年同期（{period.year_ago().label}）"

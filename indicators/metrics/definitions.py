@@ -30,15 +30,25 @@ from .kpis import LITIGATION_TYPE, LOST, REVIEW_TYPE
 SECTION_TITLES = {"petitions": "信访", "litigation": "复议应诉", "training": "培训学法"}
 
 
+class Direction:
+    """Which way a change of an indicator is good news: what its delta is coloured by."""
+
+    UP_GOOD = "up_good"  # rates of work done: closure, on time, the head's appearance
+    UP_BAD = "up_bad"  # the loss rate
+    NEUTRAL = "neutral"  # volumes: more petitions or cases is neither good nor bad in itself
+
+
 @dataclass(frozen=True)
 class Indicator:
-    """One indicator: where it sits in `kpis --json` (section.key), its Chinese name, unit and definition."""
+    """One indicator: where it sits in `kpis --json` (section.key), its Chinese name, unit, definition,
+    and which way a change is good news."""
 
     section: str
     key: str
     name: str
     unit: str
     definition: str
+    direction: str = Direction.NEUTRAL
 
 
 _LOST_WORDS = "、".join(next(words for cls, words in OUTCOME_WORDS if cls == LOST))
@@ -47,9 +57,11 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("petitions", "total", "信访收件", "件", f"{RECEIVED_ON.name}在本期内的信访件数。"),
     Indicator("petitions", "by_channel", "按来源渠道", "件", f"本期收件按{CHANNEL.name}分列，只列出至少有一件的渠道。"),
     Indicator("petitions", "closed", "办结", "件", f"本期收件中填写了{CLOSED_ON.name}的件数。"),
-    Indicator("petitions", "closure_rate", "办结率", "%", "办结 ÷ 信访收件；收件为 0 时不计算。"),
+    Indicator("petitions", "closure_rate", "办结率", "%", "办结 ÷ 信访收件；收件为 0 时不计算。", Direction.UP_GOOD),
     Indicator("petitions", "on_time", "按期办结", "件", f"办结件中{ON_TIME.name}为“是”的件数（留空按“否”计）。"),
-    Indicator("petitions", "on_time_rate", "按期办结率", "%", "按期办结 ÷ 办结；办结为 0 时不计算。"),
+    Indicator(
+        "petitions", "on_time_rate", "按期办结率", "%", "按期办结 ÷ 办结；办结为 0 时不计算。", Direction.UP_GOOD
+    ),
     Indicator("litigation", "cases", "复议应诉收案", "件", f"{FILED_ON.name}在本期内的案件数。"),
     Indicator(
         "litigation",
@@ -72,7 +84,14 @@ INDICATORS: tuple[Indicator, ...] = (
         "件",
         f"结案案件中{OUTCOME.name}属于“{OUTCOME_LABELS[LOST]}”一类（含以下字词之一：{_LOST_WORDS}）的件数。",
     ),
-    Indicator("litigation", "loss_rate", "败诉（被纠错）率", "%", "败诉（被纠错） ÷ 结案；结案为 0 时不计算。"),
+    Indicator(
+        "litigation",
+        "loss_rate",
+        "败诉（被纠错）率",
+        "%",
+        "败诉（被纠错） ÷ 结案；结案为 0 时不计算。",
+        Direction.UP_BAD,
+    ),
     Indicator(
         "litigation",
         "hearings",
@@ -93,6 +112,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "负责人出庭应诉率",
         "%",
         "负责人出庭 ÷ 开庭；开庭为 0 时不计算。低于目标值（管理员在「用户与目标」页设定，未设定时取 config/targets.toml，默认 100%）时标示。",
+        Direction.UP_GOOD,
     ),
     Indicator("training", "sessions", "培训学法活动", "场", f"{HELD_ON.name}在本期内的活动场数。"),
     Indicator("training", "by_type", "按活动类型", "场", f"本期活动按{SESSION_TYPE.name}分列。"),
