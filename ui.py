@@ -22,7 +22,15 @@ from indicators.access import ROLE_LABELS, Actor, NotPermitted, Role, local_admi
 from indicators.config import targets_stamp
 from indicators.metrics import views
 from indicators.metrics.load import RECORDS_SHOWN
-from indicators.metrics.periods import GRANULARITY_LABELS, Granularity, Period, parse_period, period_of, periods_between
+from indicators.metrics.periods import (
+    GRANULARITY_LABELS,
+    Granularity,
+    Period,
+    opening_period,
+    parse_period,
+    period_of,
+    periods_between,
+)
 from indicators.metrics.tables import trend_label
 from indicators.output import charts, escape, export
 from indicators.output.style import HEIGHT, WIDTH, ChartContext
@@ -293,31 +301,45 @@ def sidebar() -> Selection | None:
         return None
     first, last = facts["range"]
     st.sidebar.header("查看范围")
+    units = [None, *facts["units"]]  # None is all units: a unit may well be named 全部单位 itself
+    scope = actor().scope
+    if scope is not None and len(scope) == 1:  # the total of one unit is that unit
+        units = facts["units"]
+    if "granularity" not in st.session_state:  # a new session: the link's view, else the latest full year
+        opened = linked_view(units) or (opening_period(first, last, date.today()), units[0])
+        st.session_state["granularity"], st.session_state["period"] = opened[0].granularity, opened[0].code
+        st.session_state["unit"] = opened[1]
     granularity = st.sidebar.radio(
         "统计粒度",
         list(Granularity),
         format_func=lambda g: GRANULARITY_LABELS[g],
         horizontal=True,
         key="granularity",
-        index=2,
     )
     options = [p.code for p in reversed(periods_between(first, last, granularity))]
     if st.session_state.get("period") not in options:
         st.session_state["period"] = period_of(last, granularity).code
     code = st.sidebar.selectbox("期间", options, format_func=lambda c: parse_period(c).label, key="period")
-    units = [None, *facts["units"]]  # None is all units: a unit may well be named 全部单位 itself
-    scope = actor().scope
-    if scope is not None and len(scope) == 1:  # the total of one unit is that unit
-        units = facts["units"]
     if st.session_state.get("unit") not in units:
         st.session_state["unit"] = units[0]
     total = actor().total_label()
     unit = st.sidebar.selectbox("单位", units, format_func=lambda u: total if u is None else u, key="unit")
     period = parse_period(code)
+    st.query_params.from_dict({"period": code, **({"unit": unit} if unit else {})})  # a link reopens this view
     sample = sample_share(db_url(), version, scope_key(), unit) if facts["sample"] else ""
     if sample:
         st.sidebar.info(sample_words(SAMPLE_SIDEBAR[sample]), icon=":material/info:")
     return Selection(period, unit, version, sample, min(period.end, last), total)
+
+
+def linked_view(units: list[str | None]) -> tuple[Period, str | None] | None:
+    """The period and unit a link asks for (`?period=2024&unit=法规科`), when this user may see them."""
+    try:
+        period = parse_period(st.query_params.get("period", ""))
+    except ValueError:
+        return None
+    unit = st.query_params.get("unit") or None
+    return (period, unit) if unit in units else (period, units[0])
 
 
 def ensure_entrypoint() -> None:

@@ -104,8 +104,10 @@ def dataframe_with(page: Page, column: str) -> Locator:
 
 
 def choose_quarter(page: Page, label: str) -> None:
-    """Pick a period in the sidebar's 期间 box (quarters are the default granularity)."""
+    """Pick a quarter in the sidebar: 季度 as 统计粒度 (pages open on a year), then the 期间."""
     sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("季度", exact=True).click()
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for()
     sidebar.get_by_test_id("stSelectbox").filter(has_text="期间").click()
     page.get_by_role("option", name=label, exact=True).click()
     expect(page.get_by_role("heading", name=f"法治政府建设指标总览 · {label}")).to_be_visible()

@@ -169,4 +169,4 @@ def test_an_admin_has_the_user_and_audit_pages(server, page):
     settled(page)
     shot(page, "admin-users")
     page.get_by_role("button", name="退出登录").click()
-    page.get_by_role("button", name="登录").wait_for()
+    page.get_by_label("用户名").wait_for()

@@ -120,10 +120,13 @@ def runs_start_at_dashboard(monkeypatch):
 class Dashboard:
     """dashboard.py in AppTest on one page; every run is checked for exceptions and error alerts."""
 
-    def __init__(self) -> None:
+    def __init__(self, quarter: bool = False) -> None:
+        """Open the dashboard (on the latest full year); `quarter` switches to the latest quarter, 2024Q4."""
         self.at = AppTest.from_file(APP, default_timeout=60)
         self.page = "overview"
         self.run()
+        if quarter:
+            self.choose("quarter")
 
     def run(self) -> AppTest:
         self.at.switch_page(PAGES[self.page])
@@ -251,9 +254,9 @@ def test_every_page_runs_on_the_sample_with_titled_charts(sample, page):
     at = Dashboard().visit(page)
     specs = chart_specs(at)
     assert len(specs) == CHARTS[page]
-    label = parse_period("2024Q4").label
+    label = parse_period("2024").label
     if page != "data":
-        assert label in at.title[0].value, "the default period is the latest quarter with data"
+        assert label in at.title[0].value, "the default period is the latest complete year with data"
     for spec in specs:
         title = spec["layout"]["title"]["text"]
         assert f" · {ALL_UNITS} · 单位：" in title, title
@@ -268,7 +271,7 @@ def test_every_page_runs_on_the_sample_with_titled_charts(sample, page):
 )
 def test_shown_numbers_equal_kpis_json(sample, granularity, period):
     app = Dashboard()
-    app.choose(granularity if period else None, period)
+    app.choose(granularity, period)
     code = period or "2024Q4"
     kpis = cli_kpis(code)
     assert kpis["petitions"]["total"] > 0
@@ -281,18 +284,18 @@ def test_shown_numbers_equal_kpis_json(sample, granularity, period):
 
 def test_changing_granularity_picks_the_latest_period_with_data(sample):
     app = Dashboard()
-    assert app.at.selectbox(key="period").value == "2024Q4"
+    assert app.at.radio(key="granularity").value == "year" and app.at.selectbox(key="period").value == "2024"
+    assert_page_equals_kpis(app.at, "overview", cli_kpis("2024"))
     at = app.choose("month")
     assert at.selectbox(key="period").value == "2024-12"
     assert at.selectbox(key="period").options[-1] == "2024年1月"
-    at = app.choose("year")
-    assert at.selectbox(key="period").value == "2024"
-    assert_page_equals_kpis(at, "overview", cli_kpis("2024"))
+    at = app.choose("quarter")
+    assert at.selectbox(key="period").value == "2024Q4"
 
 
 def test_the_unit_selector_limits_the_numbers(store, sample):
     import_ledger(store, "执法支队台账.xlsx", other_unit_ledgers())
-    app = Dashboard()
+    app = Dashboard(quarter=True)
     assert app.at.selectbox(key="unit").options == [ALL_UNITS, OTHER_UNIT, "本单位"]
     totals = {}
     for unit in (OTHER_UNIT, "本单位", ALL_UNITS):
@@ -353,7 +356,7 @@ def test_the_sample_notice_shows_while_the_sample_is_live(store, sample):
         assert not any("示例数据" in t for t in texts(at)), page
         for spec in chart_specs(at):
             assert "示例数据" not in json.dumps(spec, ensure_ascii=False)
-    assert_page_equals_kpis(at, "sessions", cli_kpis("2024Q4"))
+    assert_page_equals_kpis(at, "sessions", cli_kpis("2024"))
 
 
 def test_real_batches_beside_the_sample_are_not_called_sample_data(store, sample):
@@ -377,7 +380,7 @@ def test_real_batches_beside_the_sample_are_not_called_sample_data(store, sample
 def test_a_unit_named_like_the_all_units_choice_is_a_unit_of_its_own(store, sample):
     sheets = {"信访": [PETITION_HEADER, petition("QB-1", date(2024, 11, 8), "来信来访", unit=ALL_UNITS)]}
     import_ledger(store, "同名单位.xlsx", sheets)
-    app = Dashboard()
+    app = Dashboard(quarter=True)
     assert app.at.selectbox(key="unit").options.count(ALL_UNITS) == 2
     assert shown_metrics(app.choose(unit=ALL_UNITS))["信访收件"] == "86件", "the first entry is every unit"
     app.at.sidebar.selectbox(key="unit").set_value(ALL_UNITS)  # the unit itself
@@ -386,7 +389,7 @@ def test_a_unit_named_like_the_all_units_choice_is_a_unit_of_its_own(store, samp
 
 
 def test_cached_reads_follow_the_store_version(store, sample):
-    app = Dashboard()
+    app = Dashboard(quarter=True)
     assert shown_metrics(app.at)["信访收件"] == "85件"
     at = app.visit("petitions")
     assert shown_metrics(at)["收件"] == "85件"
@@ -436,7 +439,7 @@ def test_card_colours_say_whether_a_change_is_good_news(sample):
 
     from indicators.metrics.cards import CARD_SPECS
 
-    at = Dashboard().at
+    at = Dashboard(quarter=True).at
     kpis, before = cli_kpis("2024Q4"), cli_kpis("2024Q3")
     labels = {spec.label: spec for spec in CARD_SPECS}
     checked = 0
@@ -454,3 +457,23 @@ def test_card_colours_say_whether_a_change_is_good_news(sample):
         assert metric.proto.color == expected, (metric.label, change)
         checked += 1
     assert checked >= 7
+
+
+def test_a_link_reopens_the_view_it_names_and_the_address_follows_the_choice(store, sample):
+    import_ledger(store, "执法支队台账.xlsx", other_unit_ledgers())
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["period"] = "2024Q4"
+    at.query_params["unit"] = OTHER_UNIT
+    at.run()
+    assert at.selectbox(key="period").value == "2024Q4" and at.selectbox(key="unit").value == OTHER_UNIT
+    assert shown_metrics(at)["信访收件"] == "3件"
+    at.selectbox(key="unit").set_value(None).run()
+    assert at.query_params["period"] == "2024Q4" and "unit" not in at.query_params
+
+
+def test_a_link_to_a_unit_one_may_not_see_opens_on_all_units(store, sample):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["period"] = "2024"
+    at.query_params["unit"] = "不存在的单位"
+    at.run()
+    assert at.selectbox(key="unit").value is None and at.selectbox(key="period").value == "2024"

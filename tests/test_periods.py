@@ -60,3 +60,14 @@ def test_subperiods_and_ranges():
     assert period_of(date(2025, 8, 9), Granularity.HALF).code == "2025H2"
     quarters = periods_between(date(2024, 11, 3), date(2025, 2, 1), Granularity.QUARTER)
     assert [q.code for q in quarters] == ["2024Q4", "2025Q1"]
+
+
+def test_pages_open_on_the_latest_complete_year_that_has_data():
+    from datetime import date
+
+    from indicators.metrics.periods import opening_period
+
+    assert opening_period(date(2024, 1, 3), date(2025, 3, 20), date(2026, 12, 2)).code == "2025"
+    assert opening_period(date(2024, 1, 3), date(2024, 12, 31), date(2026, 12, 2)).code == "2024"
+    assert opening_period(date(2024, 1, 3), date(2025, 3, 20), date(2025, 6, 1)).code == "2024", "2025 is not over"
+    assert opening_period(date(2025, 1, 3), date(2025, 3, 20), date(2025, 6, 1)).code == "2025", "no full year yet"

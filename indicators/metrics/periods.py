@@ -132,3 +132,11 @@ def periods_between(first: date, last: date, granularity: Granularity) -> list[P
     while out[-1] < stop:
         out.append(out[-1].shift(1))
     return out
+
+
+def opening_period(first: date, last: date, today: date) -> Period:
+    """The period a page opens on: the latest complete year that has data (the annual picture a
+    report gives), else the year of the latest data."""
+    complete = min(last.year, today.year - 1 if today < date(today.year, 12, 31) else today.year)
+    year = complete if complete >= first.year else last.year
+    return Period(year, 1, Granularity.YEAR)
