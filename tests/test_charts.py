@@ -194,6 +194,8 @@ def assert_labelled(fig: go.Figure) -> None:
         for value, label in zip(values, labels, strict=True):
             if trace.name in RATE_SERIES:
                 assert label == ("" if _missing(value) else fmt_rate(value)), (trace.name, value, label)
+            elif value is None or _missing(value):  # no ledger covers the period: no point, no label (not 0)
+                assert label == "", (trace.name, label)
             elif isinstance(value, str):  # the timeline: one row per type, labelled with the session's name
                 assert label.strip(), trace.name
             elif value == 0 and label == "":
@@ -316,3 +318,18 @@ def test_hostile_ledger_text_stays_text_in_every_chart(frames, builder):
     texts = _strings(json.loads(pio.to_json(builder.build(hostile, period, ctx))))
     assert not [t for t in texts if "<a " in t or "font-size:80px'>" in t.replace("&lt;span", "")], texts
     assert any("&lt;a href" in t for t in texts), "the unit in the title is there, as text"
+
+
+
+def test_months_no_ledger_covers_have_no_bar_and_no_zero(frames):
+    """The sample's petitions run through 2024: 2023 is no data, not twelve zeros."""
+    from indicators.metrics import tables
+
+    monthly = tables.petitions_monthly(frames, parse_period("2024"), None)
+    assert list(monthly.columns) == ["月份", "2024年", "2023年（无台账数据）"]
+    assert monthly["2023年（无台账数据）"].isna().all() and monthly["2024年"].notna().all()
+    fig = charts.year_on_year(monthly, ChartContext("2024年", "全部单位", date(2024, 12, 31)), "每月信访件数")
+    line = fig.data[1]
+    assert list(line.y) == [None] * 12 and list(line.text) == [""] * 12
+    trend = tables.petition_rates(frames, parse_period("2024"), None)
+    assert trend["期间"].tolist() == ["2024年"], "one year of data is one point, not four zeros and a point"

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..ingest.normalize import OUTCOME_LABELS, PENDING
 from ..schema import (
+    BY_ID,
     CASE_NO,
     CASE_TYPE,
     CATEGORY,
@@ -66,9 +67,23 @@ def data_span(period: Period) -> tuple[date, date]:
     return start, max(period.end, date(period.year, 12, 31))
 
 
+def covered_span(frames: dict[str, pd.DataFrame], dataset: Dataset, unit: str | None) -> tuple[date, date] | None:
+    """The first and last date of a dataset's records read for a page (its window runs to the end of the
+    selected year): periods outside it have no ledger behind them, which is no data, not zero."""
+    rows = for_unit(frames[dataset.id], unit)[dataset.date_fields[0]].dropna()
+    return (rows.min().date(), rows.max().date()) if len(rows) else None
+
+
 def _trend(frames: dict[str, pd.DataFrame], period: Period, unit: str | None, columns: dict[str, str]) -> pd.DataFrame:
-    """Indicators over the trend window: 期间, then each Chinese column from its dotted indicator name."""
-    s = series(frames, recent_periods(period), unit)
+    """Indicators over the trend window: 期间, then each Chinese column from its dotted indicator name.
+
+    Periods of the window before the first record of the dataset are left out (a year of data on a
+    five-year axis is one point, not four zeros and a point); the selected period always stays.
+    """
+    dataset = BY_ID[next(iter(columns.values())).split(".")[0]]
+    span = covered_span(frames, dataset, unit)
+    window = [p for p in recent_periods(period) if span and p.end >= span[0]] or [period]
+    s = series(frames, window, unit)
     return pd.DataFrame({"期间": s["label"], **{name: s[key] for name, key in columns.items()}})
 
 
@@ -92,11 +107,23 @@ def petitions_by_category(frames: dict[str, pd.DataFrame], period: Period, unit:
 
 
 def petitions_monthly(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
-    """Petitions per month of the period's year against the same months a year earlier."""
+    """Petitions per month of the period's year against the same months a year earlier.
+
+    A month no petition ledger covers (before the first record read, after the last) is None, not 0,
+    and a year without any is named so: 2023年（无台账数据）.
+    """
     year = Period(period.year, 1, Granularity.YEAR)
-    this = series(frames, year.subperiods(Granularity.MONTH), unit)["petitions.total"].tolist()
-    last = series(frames, year.year_ago().subperiods(Granularity.MONTH), unit)["petitions.total"].tolist()
-    return pd.DataFrame({"月份": [f"{m}月" for m in range(1, 13)], f"{year.year}年": this, f"{year.year - 1}年": last})
+    span = covered_span(frames, PETITIONS, unit)
+    out = {"月份": [f"{m}月" for m in range(1, 13)]}
+    for shown in (year, year.year_ago()):
+        months = shown.subperiods(Granularity.MONTH)
+        counts = series(frames, months, unit)["petitions.total"].tolist()
+        values = [
+            c if span and m.end >= span[0] and m.start <= span[1] else None for m, c in zip(months, counts, strict=True)
+        ]
+        name = f"{shown.year}年" if any(v is not None for v in values) else f"{shown.year}年（无台账数据）"
+        out[name] = pd.array(values, dtype="Int64")
+    return pd.DataFrame(out)
 
 
 def petition_rates(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:

@@ -67,25 +67,36 @@ def share_bar(df: pd.DataFrame, ctx: ChartContext, title: str, category: str) ->
 
 
 def year_on_year(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
-    """Monthly counts of this year (bars) against last year (line), both labelled."""
+    """Monthly counts of this year (bars) against last year (line), both labelled; a month without a
+    ledger (None) has no bar, no point and no label."""
     this, last = df.columns[1], df.columns[2]
-    if df[this].sum() == 0 and df[last].sum() == 0:
+    ours, theirs = _values(df[this]), _values(df[last])
+    if not any(ours) and not any(theirs):
         return empty_figure(NO_DATA, title, ctx)
     fig = go.Figure()
-    fig.add_bar(x=df["月份"], y=df[this], name=this, text=df[this], textposition="outside", marker_color=PALETTE[0])
+    fig.add_bar(x=df["月份"], y=ours, name=this, text=_labels(ours), textposition="outside", marker_color=PALETTE[0])
     fig.add_scatter(
         x=df["月份"],
-        y=df[last],
+        y=theirs,
         name=last,
         mode="lines+markers+text",
-        text=df[last],
+        text=_labels(theirs),
         textposition="top center",
         line={"color": PALETTE[1], "dash": "dot"},
     )
     fig.update_yaxes(title_text="件数（件）", rangemode="tozero")
     fig.update_xaxes(title_text="月份")
-    _whole_steps(fig, "y", max(df[this].max(), df[last].max()))
+    _whole_steps(fig, "y", max(v for v in [*ours, *theirs, 0] if v is not None))
     return finish(fig, title, "件", ctx)
+
+
+def _values(column: pd.Series) -> list[int | None]:
+    """A count column as plain values, None where no ledger covers the period."""
+    return [None if pd.isna(v) else int(v) for v in column]
+
+
+def _labels(values: list[int | None]) -> list[str]:
+    return ["" if v is None else f"{v:,}" for v in values]
 
 
 def rate_lines(
