@@ -32,6 +32,7 @@ def refused(message: str) -> None:
     st.warning(message, icon=":material/lock:")
 
 
+ui.page_chrome()
 try:
     access = ui.access()
     if access.actor is None:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from indicators.access import ROLE_LABELS, Actor, NotPermitted, Role, local_admin
 from indicators.config import targets_stamp
+from indicators.ingest.safety import MAX_FILE_BYTES
 from indicators.metrics import views
 from indicators.metrics.load import RECORDS_SHOWN
 from indicators.metrics.periods import (
@@ -78,6 +79,48 @@ METRIC_CSS = (
     "<style>[data-testid='stMetric'] {container-type: inline-size;} "
     "[data-testid='stMetricValue'] {font-size: min(2.25rem, 9cqi);}</style>"
 )
+
+
+# Streamlit serves its page as lang="en" (browsers then draw CJK text with Japanese glyphs) and writes
+# the uploader's button and limits in English; no setting changes either. This one override, on every
+# page, says zh-CN and replaces those two texts (tests/test_browser.py checks both in chromium).
+CHROME = f"""<script>document.documentElement.lang = "zh-CN";</script>
+<style>
+[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p {{font-size: 0;}}
+[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p::after {{
+  content: "选择文件"; font-size: 0.875rem;}}
+[data-testid=stFileUploaderDropzoneInstructions] span {{font-size: 0;}}
+[data-testid=stFileUploaderDropzoneInstructions] span::after {{
+  content: "每个文件不超过 {MAX_FILE_BYTES // 1024 // 1024} MB · XLSX、XLS、XLSM、CSV"; font-size: 0.875rem;}}
+</style>"""
+# The chart toolbar's tooltips in Chinese (plotly.js takes a locale inline in the chart's config).
+PLOTLY_LOCALE = {
+    "zh-CN": {
+        "dictionary": {
+            "Download plot as a png": "下载图片（PNG）",
+            "Download plot as a PNG": "下载图片（PNG）",
+            "Download plot": "下载图片",
+            "Zoom": "缩放",
+            "Pan": "平移",
+            "Box Select": "框选",
+            "Lasso Select": "套索选择",
+            "Zoom in": "放大",
+            "Zoom out": "缩小",
+            "Autoscale": "自动缩放",
+            "Reset axes": "还原坐标轴",
+            "Toggle Spike Lines": "显示或隐藏参考线",
+            "Show closest data on hover": "悬停显示最近的数据",
+            "Compare data on hover": "悬停比较数据",
+            "Produced with Plotly.js": "由 Plotly.js 绘制",
+            "Double-click to zoom back out": "双击还原",
+        }
+    }
+}
+
+
+def page_chrome() -> None:
+    """The zh-CN language and Chinese texts Streamlit has no setting for (CHROME), on every page."""
+    st.html(CHROME, unsafe_allow_javascript=True)
 
 
 def md(template: str, *values: object) -> str:
@@ -308,7 +351,7 @@ def sidebar() -> Selection | None:
     if "granularity" not in st.session_state:  # a new session: the link's view, else the latest full year
         opened = linked_view(units) or (opening_period(first, last, date.today()), units[0])
         st.session_state["granularity"], st.session_state["period"] = opened[0].granularity, opened[0].code
-        st.session_state["unit"] = opened[1]
+        choose_unit(opened[1])
     granularity = st.sidebar.radio(
         "统计粒度",
         list(Granularity),
@@ -321,7 +364,7 @@ def sidebar() -> Selection | None:
         st.session_state["period"] = period_of(last, granularity).code
     code = st.sidebar.selectbox("期间", options, format_func=lambda c: parse_period(c).label, key="period")
     if st.session_state.get("unit") not in units:
-        st.session_state["unit"] = units[0]
+        choose_unit(units[0])
     total = actor().total_label()
     unit = st.sidebar.selectbox("单位", units, format_func=lambda u: total if u is None else u, key="unit")
     period = parse_period(code)
@@ -330,6 +373,15 @@ def sidebar() -> Selection | None:
     if sample:
         st.sidebar.info(sample_words(SAMPLE_SIDEBAR[sample]), icon=":material/info:")
     return Selection(period, unit, version, sample, min(period.end, last), total)
+
+
+def choose_unit(unit: str | None) -> None:
+    """Preset the unit box. The total (None) is its first option, chosen by leaving the box unset:
+    a None set in session state would show the box empty ("Choose an option")."""
+    if unit is None:
+        st.session_state.pop("unit", None)
+    else:
+        st.session_state["unit"] = unit
 
 
 def linked_view(units: list[str | None]) -> tuple[Period, str | None] | None:
@@ -411,6 +463,8 @@ def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext
     stem = charts.file_stem(title, ctx)
     config = {
         "displaylogo": False,
+        "locale": "zh-CN",
+        "locales": PLOTLY_LOCALE,
         "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2, "width": WIDTH, "height": HEIGHT},
     }
     st.plotly_chart(fig, theme=None, key=key, config=config)

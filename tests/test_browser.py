@@ -173,3 +173,24 @@ def test_data_download_is_the_table_behind_the_chart(server, page):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("来源渠道", "件数", "占比")
     assert sum(r[1] for r in rows[1:]) == 311, "the chart's table for 2024 adds up to the report's 311 petitions"
+
+
+@pytest.mark.browser
+def test_the_page_is_chinese_in_language_glyphs_uploader_and_chart_toolbar(server, page):
+    open_page(page, server, "data")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    dropzone = page.locator("[data-testid=stFileUploaderDropzone]")
+    shown = dropzone.evaluate(
+        "e => [...e.querySelectorAll('p, span')].map(n => getComputedStyle(n, '::after').content).join(' ')"
+    )
+    assert "选择文件" in shown and "每个文件不超过 50 MB" in shown
+    hidden = dropzone.evaluate(
+        "e => [...e.querySelectorAll('p, span')].filter(n => !n.children.length && n.innerText.match(/Upload|per file/))"
+        ".map(n => getComputedStyle(n).fontSize)"
+    )
+    assert hidden and set(hidden) == {"0px"}, "the English texts are not drawn"
+    open_page(page, server, "petitions")
+    page.locator(".js-plotly-plot").first.hover()
+    assert page.locator(".modebar-btn").first.get_attribute("data-title") == "下载图片（PNG）"
+    unit_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="单位")
+    assert "全部单位" in unit_box.evaluate("e => e.textContent + [...e.querySelectorAll('input')].map(i => i.value)")

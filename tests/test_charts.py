@@ -320,7 +320,6 @@ def test_hostile_ledger_text_stays_text_in_every_chart(frames, builder):
     assert any("&lt;a href" in t for t in texts), "the unit in the title is there, as text"
 
 
-
 def test_months_no_ledger_covers_have_no_bar_and_no_zero(frames):
     """The sample's petitions run through 2024: 2023 is no data, not twelve zeros."""
     from indicators.metrics import tables
