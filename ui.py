@@ -443,6 +443,11 @@ def require_selection(selection: Selection | None) -> Selection:
     return selection
 
 
+def covered(data: dict, text: str) -> str:
+    """A page's card value, or — when no ledger of its dataset covers the period (no data is not zero)."""
+    return text if data["covered"] else "—"
+
+
 def sample_words(text: str) -> str:
     """A sample notice as this user can act on it: those without the data page are told who can."""
     return text.format(who="" if actor().may_upload else "由管理员或填报人员")

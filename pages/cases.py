@@ -9,12 +9,21 @@ from indicators.output import charts
 sel, data = ui.open_page("复议应诉", "cases")
 ctx = sel.context()
 k = data["kpis"]
+if not data["covered"]:
+    st.info(
+        ui.md("{}没有复议应诉台账数据：以下卡片显示为“—”，图表只画有台账的期间。", sel.period.label),
+        icon=":material/info:",
+    )
 
 a, b, c, d = st.columns(4)
-a.metric("收案", fmt_number(k["cases"], "件"), border=True)
-b.metric("结案", fmt_number(k["concluded"], "件"), border=True)
-c.metric("败诉（被纠错）率", rate_text(k["loss_rate"], k["lost"], k["concluded"]), border=True)
-d.metric("负责人出庭应诉率", rate_text(k["head_appearance_rate"], k["head_appearances"], k["hearings"]), border=True)
+a.metric("收案", ui.covered(data, fmt_number(k["cases"], "件")), border=True)
+b.metric("结案", ui.covered(data, fmt_number(k["concluded"], "件")), border=True)
+c.metric("败诉（被纠错）率", ui.covered(data, rate_text(k["loss_rate"], k["lost"], k["concluded"])), border=True)
+d.metric(
+    "负责人出庭应诉率",
+    ui.covered(data, rate_text(k["head_appearance_rate"], k["head_appearances"], k["hearings"])),
+    border=True,
+)
 
 ui.chart(charts.simple_bar, data["by_type"], ctx, "复议应诉收案（按案件类型）", "types", "案件类型", "件数", "件")
 ui.chart(charts.outcomes, data["outcomes"], ctx, "本期收案的审理结果", "outcomes")

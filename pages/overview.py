@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from indicators.metrics.cards import SECTION_TITLES, comparison_labels
+from indicators.metrics.cards import NO_LEDGER, SECTION_TITLES, comparison_labels
 
 sel, data = ui.open_page("法治政府建设指标总览", "overview")
 previous_label, year_ago_label = comparison_labels(sel.period)
@@ -25,6 +25,9 @@ for section, title in SECTION_TITLES.items():
                 border=True,
                 help=f"分子/分母：{card.basis}" if card.basis else None,
             )
+            if not card.covered:
+                st.caption(NO_LEDGER)
+                continue
             if card.delta_previous is None:
                 st.caption(ui.md("{}：无可比数据", previous_label))
             if year_ago_label:

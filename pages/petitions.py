@@ -9,11 +9,15 @@ from indicators.output import charts
 sel, data = ui.open_page("信访", "petitions")
 ctx = sel.context()
 k = data["kpis"]
+if not data["covered"]:
+    st.info(
+        ui.md("{}没有信访台账数据：以下卡片显示为“—”，图表只画有台账的期间。", sel.period.label), icon=":material/info:"
+    )
 
 a, b, c = st.columns(3)
-a.metric("收件", fmt_number(k["total"], "件"), border=True)
-b.metric("办结率", rate_text(k["closure_rate"], k["closed"], k["total"]), border=True)
-c.metric("按期办结率", rate_text(k["on_time_rate"], k["on_time"], k["closed"]), border=True)
+a.metric("收件", ui.covered(data, fmt_number(k["total"], "件")), border=True)
+b.metric("办结率", ui.covered(data, rate_text(k["closure_rate"], k["closed"], k["total"])), border=True)
+c.metric("按期办结率", ui.covered(data, rate_text(k["on_time_rate"], k["on_time"], k["closed"])), border=True)
 
 ui.chart(charts.share_bar, data["channel"], ctx, "信访件数（按来源渠道）", "channel", "来源渠道")
 title = f"每月信访件数：{sel.period.year}年与{sel.period.year - 1}年对比"

@@ -136,3 +136,12 @@ def test_no_change_reads_plus_minus_zero():
 def test_a_year_is_compared_once_with_the_year_before():
     assert comparison_labels(parse_period("2024")) == ("较上年（2023年）", None)
     assert comparison_labels(parse_period("2024Q3")) == ("较上期（2024年第2季度）", "较去年同期（2023年第3季度）")
+
+
+def test_a_section_no_ledger_covers_shows_a_dash_not_zeros():
+    compared = {k: indicators(120, 90, 8, 7, 10, 3) for k in ("current", "previous", "year_ago")}
+    cards = build_cards(compared, covered={"training": False})
+    training = [c for c in cards if c.section == "training"]
+    assert {c.text for c in training} == {"—"} and not any(c.covered for c in training)
+    assert all(c.delta_previous is None and c.delta_year_ago is None for c in training)
+    assert all(c.covered for c in cards if c.section != "training")

@@ -172,8 +172,12 @@ def shown_metrics(at: AppTest) -> dict[str, str]:
 
 
 def assert_shows(label: str, text: str, spec: tuple, kpis: dict) -> None:
-    """One metric's text against the indicator object: counts exactly, rates to the shown digit."""
+    """One metric's text against the indicator object: counts exactly, rates to the shown digit; "—"
+    (no ledger of the section covers the period) only where the command line counts nothing."""
     section = kpis[spec[0]]
+    if text == "—":
+        assert (section[spec[1]] if len(spec) == 3 else section[spec[3]]) == 0, f"{label}: — for {section}"
+        return
     if len(spec) == 3:
         match = COUNT.match(text)
         assert match, f"{label}: {text!r} is not a count"
@@ -429,7 +433,7 @@ def test_the_same_indicator_reads_the_same_on_every_page(store):
     assert len(app.at.dataframe[0].value) == 1000
     (button,) = [b for b in app.at.get("download_button") if "全部" in b.proto.label]
     assert "全部 1,200 条" in button.proto.label.replace("\\", "")
-    assert shown_metrics(app.visit("cases"))["收案"] == "0件"
+    assert shown_metrics(app.visit("cases"))["收案"] == "—", "no case ledger at all: no data, not 0"
     assert_page_equals_kpis(app.at, "cases", cli_kpis("2025Q1"))
 
 
@@ -477,3 +481,18 @@ def test_a_link_to_a_unit_one_may_not_see_opens_on_all_units(store, sample):
     at.query_params["unit"] = "不存在的单位"
     at.run()
     assert at.selectbox(key="unit").value is None and at.selectbox(key="period").value == "2024"
+
+
+def test_a_period_no_ledger_covers_shows_dashes_and_says_so_while_a_covered_empty_one_shows_zero(sample):
+    """The sample's sessions run from 2024-04-22: March 2024 has no training ledger (—), while June
+    2024, inside it, may well have none held (0场)."""
+    app = Dashboard()
+    app.choose("month", "2024-03")
+    at = app.visit("sessions")
+    assert shown_metrics(at) == {"活动场次": "—", "参加人次": "—", "学时": "—"}
+    assert any("没有培训学法台账数据" in i.value for i in at.main.info)
+    overview = app.visit("overview")
+    assert shown_metrics(overview)["培训学法活动"] == "—" and shown_metrics(overview)["信访收件"] != "—"
+    sessions_in_june = cli_kpis("2024-06")["training"]["sessions"]
+    app.choose(period="2024-06")
+    assert shown_metrics(app.visit("sessions"))["活动场次"] == f"{sessions_in_june}场"

@@ -66,6 +66,7 @@ class Card:
     flag_text: str = ""
     delta_color: str = "off"  # st.metric's: "normal" (up is good), "inverse" (up is bad), "off" (grey)
     delta_arrow: str = "auto"  # "off" for no change: ±0 has no arrow
+    covered: bool = True  # False: no ledger of its dataset covers the period; the card shows — and says so
 
 
 def fmt_number(value: float | int | None, unit: str = "") -> str:
@@ -132,9 +133,16 @@ def has_records(values: dict) -> bool:
     return any((p["total"], p["closed"], lit["cases"], lit["concluded"], lit["hearings"], tr["sessions"]))
 
 
-def build_cards(compared: dict[str, dict], goals: Targets | None = None) -> list[Card]:
-    """The overview's cards from the current, previous and year-ago indicator objects."""
+NO_LEDGER = "本期无台账数据"
+
+
+def build_cards(
+    compared: dict[str, dict], goals: Targets | None = None, covered: dict[str, bool] | None = None
+) -> list[Card]:
+    """The overview's cards from the current, previous and year-ago indicator objects; a section no
+    ledger covers in the period (`covered`, by dataset id) shows — instead of zeros."""
     goals = goals or targets()
+    covered = covered or {}
     now = compared["current"]
     # A comparison with a period that has no record at all is no comparison: the card says so.
     prev = compared["previous"] if has_records(compared["previous"]) else None
@@ -153,6 +161,9 @@ def build_cards(compared: dict[str, dict], goals: Targets | None = None) -> list
                 warning = f"基数较小（仅 {den} 件），比率波动大，请谨慎解读"
         else:
             text = fmt_number(value, spec.unit)
+        if not covered.get(spec.section, True):
+            cards.append(Card(spec.section, spec.key, spec.label, None, "—", "", None, None, False, "", covered=False))
+            continue
         before = prev[spec.section][spec.key] if prev else None
         color, arrow = delta_style(spec, value, before)
         cards.append(

@@ -74,6 +74,13 @@ def covered_span(frames: dict[str, pd.DataFrame], dataset: Dataset, unit: str | 
     return (rows.min().date(), rows.max().date()) if len(rows) else None
 
 
+def covers(frames: dict[str, pd.DataFrame], dataset: Dataset, unit: str | None, period: Period) -> bool:
+    """Whether a ledger of the dataset covers any of the period (see covered_span): if not, its figures
+    for the period are no data, not zeros."""
+    span = covered_span(frames, dataset, unit)
+    return span is not None and period.start <= span[1] and period.end >= span[0]
+
+
 def _trend(frames: dict[str, pd.DataFrame], period: Period, unit: str | None, columns: dict[str, str]) -> pd.DataFrame:
     """Indicators over the trend window: 期间, then each Chinese column from its dotted indicator name.
 
@@ -84,7 +91,10 @@ def _trend(frames: dict[str, pd.DataFrame], period: Period, unit: str | None, co
     span = covered_span(frames, dataset, unit)
     window = [p for p in recent_periods(period) if span and p.end >= span[0]] or [period]
     s = series(frames, window, unit)
-    return pd.DataFrame({"期间": s["label"], **{name: s[key] for name, key in columns.items()}})
+    out = pd.DataFrame({"期间": s["label"], **{name: s[key].astype(object) for name, key in columns.items()}})
+    beyond = [span is None or p.start > span[1] for p in window]  # after the last record: no ledger yet
+    out.loc[beyond, list(columns)] = None
+    return out
 
 
 def _shares(counts: dict[str, int], label: str) -> pd.DataFrame:

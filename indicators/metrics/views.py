@@ -25,12 +25,14 @@ Frames = dict[str, pd.DataFrame]
 
 def overview(frames: Frames, period: Period, unit: str | None, goals: Targets) -> dict:
     compared = compare(frames, period, unit)
-    return {"kpis": compared, "cards": build_cards(compared, goals)}
+    covered = {d.id: tables.covers(frames, d, unit, period) for d in (PETITIONS, LITIGATION, TRAINING)}
+    return {"kpis": compared, "cards": build_cards(compared, goals, covered)}
 
 
 def petitions(frames: Frames, period: Period, unit: str | None, goals: Targets) -> dict:
     return {
         "kpis": kpis_from_frames(frames, period, unit)["petitions"],
+        "covered": tables.covers(frames, PETITIONS, unit, period),
         "channel": tables.petitions_by_channel(frames, period, unit),
         "monthly": tables.petitions_monthly(frames, period, unit),
         "rates": tables.petition_rates(frames, period, unit),
@@ -41,6 +43,7 @@ def petitions(frames: Frames, period: Period, unit: str | None, goals: Targets) 
 def cases(frames: Frames, period: Period, unit: str | None, goals: Targets) -> dict:
     return {
         "kpis": kpis_from_frames(frames, period, unit)["litigation"],
+        "covered": tables.covers(frames, LITIGATION, unit, period),
         "by_type": tables.cases_by_type(frames, period, unit),
         "outcomes": tables.case_outcomes(frames, period, unit),
         "loss": tables.loss_rates(frames, period, unit),
@@ -53,6 +56,7 @@ def cases(frames: Frames, period: Period, unit: str | None, goals: Targets) -> d
 def sessions(frames: Frames, period: Period, unit: str | None, goals: Targets) -> dict:
     return {
         "kpis": kpis_from_frames(frames, period, unit)["training"],
+        "covered": tables.covers(frames, TRAINING, unit, period),
         "by_type": tables.sessions_by_type(frames, period, unit),
         "volume": tables.session_volume(frames, period, unit),
         "timeline": tables.session_timeline(frames, period, unit),
