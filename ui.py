@@ -22,6 +22,7 @@ from indicators.access import ROLE_LABELS, Actor, NotPermitted, Role, local_admi
 from indicators.config import targets_stamp
 from indicators.ingest.safety import MAX_FILE_BYTES
 from indicators.metrics import views
+from indicators.metrics.definitions import INDICATORS
 from indicators.metrics.load import RECORDS_SHOWN
 from indicators.metrics.periods import (
     GRANULARITY_LABELS,
@@ -89,6 +90,13 @@ CHROME = f"""<script>document.documentElement.lang = "zh-CN";</script>
 [data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p {{font-size: 0;}}
 [data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p::after {{
   content: "选择文件"; font-size: 0.875rem;}}
+@media print {{
+  [data-testid=stSidebar], [data-testid=stHeader], [data-testid=stToolbar], [data-testid=stElementToolbar],
+  [data-testid=stSidebarCollapsedControl], .modebar-container, .stButton, .stDownloadButton,
+  [data-testid=stExpander] {{display: none !important;}}
+  [data-testid=stMain] {{margin-left: 0 !important;}}
+  .stPlotlyChart, [data-testid=stMetric] {{break-inside: avoid;}}
+}}
 [data-testid=stFileUploaderDropzoneInstructions] span {{font-size: 0;}}
 [data-testid=stFileUploaderDropzoneInstructions] span::after {{
   content: "每个文件不超过 {MAX_FILE_BYTES // 1024 // 1024} MB · XLSX、XLS、XLSM、CSV"; font-size: 0.875rem;}}
@@ -425,6 +433,14 @@ def open_page(title: str, page: str) -> tuple[Selection, dict]:
     st.title(md("{} · {}", title, sel.period.label))
     sample_notice(sel)
     return sel, sel.data(page)
+
+
+def definitions(*sections: str) -> None:
+    """The definitions of a page's indicators, from their one declaration (metrics/definitions.py)."""
+    with st.expander("指标定义"):
+        for item in INDICATORS:
+            if item.section in sections:
+                st.markdown(md("**{}**（{}）：{}", item.name, item.unit, item.definition))
 
 
 def require_selection(selection: Selection | None) -> Selection:

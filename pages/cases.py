@@ -25,6 +25,7 @@ d.metric(
     border=True,
 )
 
+ui.definitions("litigation")
 ui.chart(charts.simple_bar, data["by_type"], ctx, "复议应诉收案（按案件类型）", "types", "案件类型", "件数", "件")
 ui.chart(charts.outcomes, data["outcomes"], ctx, "本期收案的审理结果", "outcomes")
 ui.chart(charts.rate_lines, data["loss"], sel.trend_context(), "败诉（被纠错）率", "loss", ["败诉率"])

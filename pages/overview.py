@@ -9,6 +9,7 @@ sel, data = ui.open_page("法治政府建设指标总览", "overview")
 previous_label, year_ago_label = comparison_labels(sel.period)
 compared_with = "较上期与较去年同期" if year_ago_label else "较上年"
 st.caption(ui.md("{}；卡片中的变化为{}。", sel.unit_label, compared_with))
+ui.definitions("petitions", "litigation", "training")
 for section, title in SECTION_TITLES.items():
     st.subheader(title)
     cards = [c for c in data["cards"] if c.section == section]

@@ -19,6 +19,7 @@ a.metric("收件", ui.covered(data, fmt_number(k["total"], "件")), border=True)
 b.metric("办结率", ui.covered(data, rate_text(k["closure_rate"], k["closed"], k["total"])), border=True)
 c.metric("按期办结率", ui.covered(data, rate_text(k["on_time_rate"], k["on_time"], k["closed"])), border=True)
 
+ui.definitions("petitions")
 ui.chart(charts.share_bar, data["channel"], ctx, "信访件数（按来源渠道）", "channel", "来源渠道")
 title = f"每月信访件数：{sel.period.year}年与{sel.period.year - 1}年对比"
 ui.chart(charts.year_on_year, data["monthly"], sel.year_context(), title, "monthly")

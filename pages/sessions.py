@@ -21,6 +21,7 @@ b.metric("参加人次", ui.covered(data, fmt_number(k["participants"], "人次"
 c.metric("学时", ui.covered(data, fmt_number(k["hours"], "小时")), border=True)
 
 trend = sel.trend_context()
+ui.definitions("training")
 ui.chart(charts.stacked_by_period, data["by_type"], trend, "培训学法活动场次（按类型）", "types", "类型", "场次", "场")
 ui.chart(charts.counts_by_period, data["volume"], trend, "参加人次", "people", ["参加人次"], "人次")
 ui.chart(charts.counts_by_period, data["volume"], trend, "学时", "hours", ["学时"], "小时")

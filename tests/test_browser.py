@@ -194,3 +194,32 @@ def test_the_page_is_chinese_in_language_glyphs_uploader_and_chart_toolbar(serve
     assert page.locator(".modebar-btn").first.get_attribute("data-title") == "下载图片（PNG）"
     unit_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="单位")
     assert "全部单位" in unit_box.evaluate("e => e.textContent + [...e.querySelectorAll('input')].map(i => i.value)")
+
+
+@pytest.mark.browser
+def test_printing_a_page_leaves_out_the_sidebar_toolbars_and_buttons(server, page):
+    open_page(page, server, "petitions")
+    page.emulate_media(media="print")
+    try:
+        assert not page.get_by_test_id("stSidebar").is_visible()
+        visible_buttons = page.evaluate(
+            "() => [...document.querySelectorAll('button')].filter(b => b.offsetParent !== null).map(b => b.innerText)"
+        )
+        assert visible_buttons == [], visible_buttons
+        assert page.locator(".js-plotly-plot").first.is_visible()
+        pdf = page.pdf(format="A4")
+        assert pdf[:4] == b"%PDF"
+    finally:
+        page.emulate_media(media="screen")
+
+
+@pytest.mark.browser
+def test_each_page_explains_its_indicators_from_their_one_declaration(server, page):
+    from indicators.metrics.definitions import INDICATORS
+
+    open_page(page, server, "cases")
+    page.get_by_text("指标定义").click()
+    text = page.inner_text("[data-testid=stExpander]")
+    for item in INDICATORS:
+        if item.section == "litigation":
+            assert item.name in text
