@@ -229,6 +229,8 @@ def access() -> Access:
     now = time.time()
     if now - auth["seen"] > IDLE_SECONDS or now - auth["since"] > MAX_SECONDS:
         state.pop(AUTH_KEY, None)
+        if oidc_identity():  # the provider's sign-in would let the session straight back in
+            st.logout()
         return Access(None, "signed_out", "登录已超时，请重新登录。")
     current = users.current_actor(engine, auth["name"], address)
     if current is None:

@@ -64,3 +64,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "db_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.store)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium for a module's browser tests (one sync Playwright at a time in a process)."""
+    from playwright.sync_api import sync_playwright
+
+    from appserver import launch_chromium
+
+    with sync_playwright() as p:
+        chromium = launch_chromium(p)
+        yield chromium
+        chromium.close()

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from appserver import ROOT, SCREENSHOTS, launch_chromium, serve
+from appserver import ROOT, SCREENSHOTS, serve
 
 VIEWPORT = {"width": 1366, "height": 900}  # the most common laptop screen
 TIMEOUT_MS = 60_000
@@ -51,17 +51,6 @@ def server(tmp_path_factory) -> Iterator[str]:
     assert loaded.returncode == 0, loaded.stderr
     with serve(work, db_url) as running:
         yield running.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium; module-scoped, since only one sync Playwright may run at a time in a process."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

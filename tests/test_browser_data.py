@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
-from appserver import SCREENSHOTS, AppServer, launch_chromium, serve
+from appserver import SCREENSHOTS, AppServer, serve
 from indicators.output.template import sheet_name
 from indicators.schema import DATASETS, PETITIONS
 from indicators.schema import INSTRUCTIONS_SHEET as INSTRUCTIONS
@@ -32,14 +32,6 @@ from ledgers import (
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from people import ADMIN, LEGAL, LEGAL_EDITOR, LEGAL_VIEWER, OTHER, PASSWORD, VIEWER, add
 
-from appserver import SCREENSHOTS, launch_chromium, serve
+from appserver import SCREENSHOTS, serve
 from indicators import cli
 from indicators.access import Role
 from indicators.ingest.reading import Upload
@@ -44,16 +44,6 @@ def server(tmp_path_factory) -> Iterator[SimpleNamespace]:
     store.engine.dispose()
     with serve(work, db_url) as running:
         yield SimpleNamespace(url=running.url, store=Store(make_engine(db_url)))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

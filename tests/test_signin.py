@@ -271,3 +271,14 @@ def test_with_no_user_a_proxied_request_from_this_machine_is_not_local(store, mo
         monkeypatch.setattr(ui, "_request_headers", lambda h=header: {h: "for=203.0.113.9"})
         at = app()
         assert "只接受本机（127.0.0.1）访问" in visible(at) and not at.metric, header
+
+
+def test_an_expired_oidc_session_signs_out_of_the_provider_too(people, monkeypatch):
+    logged_out = []
+    monkeypatch.setattr(ui, "oidc_identity", lambda: None if logged_out else LEGAL_EDITOR)
+    monkeypatch.setattr(ui.st, "logout", lambda: logged_out.append(True))
+    at = app()
+    assert at.metric
+    at.session_state[ui.AUTH_KEY] = {**at.session_state[ui.AUTH_KEY], "seen": 0.0}
+    at.run()
+    assert logged_out and "登录已超时" in visible(at) and not at.metric
