@@ -74,11 +74,12 @@ def test_xlsx_cells_that_would_run_as_formulas_are_neutralised():
     assert sheet.title == "信访件数（按来源渠道）超过三十一个字符的工作表名称会被截断掉"[:31]
     cells = _cells(data)
     assert not [c.coordinate for c in cells if c.data_type == "f"], "no cell may hold a formula"
-    values = [c.value for c in cells if isinstance(c.value, str)]
+    texts = {c.value: c for c in cells if isinstance(c.value, str)}
     for text in [*DANGEROUS, "=危险表头", "-", "@"]:
-        assert "'" + text in values, f"{text!r} was not neutralised"
-        assert text not in values
-    assert "a=b" in values and "正常文字" in values, "harmless text is left alone"
+        assert text in texts, f"{text!r} is not shown as typed"
+        assert texts[text].data_type == "s" and texts[text].quotePrefix, f"{text!r} is not a text cell"
+    assert not any(v.startswith("'") for v in texts), "no visible apostrophe is added"
+    assert "a=b" in texts and not texts["a=b"].quotePrefix, "harmless text is left alone"
     numbers = [c.value for c in sheet["B"][1:]]
     assert numbers == [1, -2, 3, -4, 5], "negative numbers stay numbers"
     assert all(c.font.bold for c in sheet[1]), "headers are bold"
@@ -92,8 +93,8 @@ def test_xlsx_of_a_real_table_neutralises_what_users_typed():
     assert len(records) == 2
     cells = _cells(export.xlsx_bytes({"本期信访记录": records}))
     assert not [c.coordinate for c in cells if c.data_type == "f"]
-    values = {c.value for c in cells if isinstance(c.value, str)}
-    assert {"'+XF-1", "'-SUM(1,2)", "'@XF-2"} <= values
+    texts = {c.value: c for c in cells if isinstance(c.value, str)}
+    assert all(texts[v].data_type == "s" and texts[v].quotePrefix for v in ("+XF-1", "-SUM(1,2)", "@XF-2"))
 
 
 # --- PNG -----------------------------------------------------------------------------------------
@@ -234,4 +235,13 @@ def test_a_control_character_in_a_cell_is_shown_as_a_question_mark_not_a_failed_
 
     data = export.xlsx_bytes({"审计": pd.DataFrame({"用户": ["ZZ\x1b[31m", "=1+1"]})})
     cells = [c.value for c in load_workbook(io.BytesIO(data)).active["A"]]
-    assert "ZZ?[31m" in cells[-2] and cells[-1].endswith("=1+1")
+    assert cells[-2] == "ZZ?[31m" and cells[-1] == "=1+1"
+
+
+def test_rates_and_shares_are_percentages_in_the_workbook():
+    frame = pd.DataFrame(
+        {"来源渠道": ["来信来访", "12345"], "件数": [3, 1], "占比": [0.75, 0.25], "办结率": [0.5, None]}
+    )
+    sheet = load_workbook(io.BytesIO(export.xlsx_bytes({"表": frame}))).active
+    assert [c.number_format for c in sheet["C"][1:]] == ["0.0%", "0.0%"]
+    assert sheet["D"][1].number_format == "0.0%" and sheet["B"][1].number_format == "General"

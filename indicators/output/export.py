@@ -107,12 +107,9 @@ def figure_png(fig: go.Figure, scale: int = PNG_SCALE, width: int = WIDTH, heigh
 
 
 def neutralise(value: object) -> object:
-    """Text a spreadsheet would read as a formula (= + - @) gets a leading apostrophe; characters a
-    workbook cannot hold (control characters) become "?" instead of failing the whole download."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("?", value)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    """Text a workbook can hold: control characters become "?" instead of failing the whole download.
+    (Text that would run as a formula is kept as written, in a text cell: see xlsx_bytes.)"""
+    return ILLEGAL_CHARACTERS_RE.sub("?", value) if isinstance(value, str) else value
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -137,9 +134,13 @@ def sheet_parts(name: str, df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     ]
 
 
+RATE_WORDS = ("率", "占比")  # a column whose name holds one of these holds fractions: shown as 12.5%
+
+
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     """A workbook with one sheet per table (several for a table longer than a sheet), headers bold,
-    columns sized, formulas neutralised."""
+    columns sized, rates as percentages. Every text is a text cell: what reads like a formula (= + - @)
+    shows as typed and never runs, also once edited (the cell keeps Excel's quote prefix, unseen)."""
     from openpyxl.styles import Font
 
     buffer = io.BytesIO()
@@ -152,7 +153,11 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
             for column in sheet.columns:
                 width = max(len(str(c.value or "")) for c in column)
                 sheet.column_dimensions[column[0].column_letter].width = min(max(10, width * 2 + 2), 60)
-                for cell in column[1:]:
+                rate = any(word in str(column[0].value) for word in RATE_WORDS)
+                for cell in column:
                     if isinstance(cell.value, str):
                         cell.data_type = "s"
+                        cell.quotePrefix = cell.value.startswith(FORMULA_PREFIXES)
+                    elif rate and isinstance(cell.value, float):
+                        cell.number_format = "0.0%"
     return buffer.getvalue()
