@@ -332,3 +332,13 @@ def test_months_no_ledger_covers_have_no_bar_and_no_zero(frames):
     assert list(line.y) == [None] * 12 and list(line.text) == [""] * 12
     trend = tables.petition_rates(frames, parse_period("2024"), None)
     assert trend["期间"].tolist() == ["2024年"], "one year of data is one point, not four zeros and a point"
+
+
+def test_a_share_chart_names_its_total_in_the_title(frames):
+    from indicators.metrics import tables
+
+    channel = tables.petitions_by_channel(frames, parse_period("2024"), None)
+    fig = charts.share_bar(
+        channel, ChartContext("2024年", "全部单位", date(2024, 12, 31)), "信访件数（按来源渠道）", "来源渠道"
+    )
+    assert fig.layout.title.text.startswith("信访件数（按来源渠道） · 共311件<br>")

@@ -63,7 +63,7 @@ def share_bar(df: pd.DataFrame, ctx: ChartContext, title: str, category: str) ->
     fig.update_xaxes(title_text="件数（件）", range=[0, data["件数"].max() * 1.3])
     fig.update_yaxes(title_text="")
     _whole_steps(fig, "x", data["件数"].max())
-    return finish(fig, title, "件", ctx)
+    return finish(fig, f"{title} · 共{int(data['件数'].sum()):,}件", "件", ctx)
 
 
 def year_on_year(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
