@@ -449,8 +449,13 @@ def require_selection(selection: Selection | None) -> Selection:
     """Stop the page when there is nothing to show: directions to the data page for those who upload."""
     if selection is None:
         if not actor().may_upload:
-            scope = "" if actor().scope is None else md("您可查看的单位（{}）", actor().units_text())
-            st.info(f"{scope}还没有任何数据。台账由各单位的填报人员上传，上传后这里即显示。", icon=":material/inbox:")
+            if actor().scope is None:
+                st.info("还没有任何数据。台账由各单位的填报人员上传，上传后这里即显示。", icon=":material/inbox:")
+            else:
+                text = md(
+                    "您可查看的单位（{}）还没有任何数据。台账由填报人员上传，上传后这里即显示。", actor().units_text()
+                )
+                st.info(text, icon=":material/inbox:")
             st.stop()
         st.info(
             "还没有任何数据。请到「数据管理」页下载填报模板，按季度填好信访、复议应诉、培训学法台账后上传。",
