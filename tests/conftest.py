@@ -77,3 +77,24 @@ def browser():
         chromium = launch_chromium(p)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def navigation_only(monkeypatch) -> None:
+    """Every AppTest run starts at dashboard.py, as every run on the real server does.
+
+    Streamlit switches its legacy `pages/` directory mode off for the whole process once
+    st.navigation runs; AppTest resets that switch before every run, so its second run would
+    execute the current page's script on its own (no navigation, no sidebar, a stale selection).
+    Giving AppTest its own PagesManager class keeps its reset away from streamlit's switch. The one
+    place the tests work around that mode (ui.ensure_entrypoint is the app's);
+    tests/test_ui.py fails the day Streamlit changes what both rely on.
+    """
+    from streamlit.runtime import pages_manager
+    from streamlit.testing.v1 import app_test
+
+    class PagesManager(pages_manager.PagesManager):
+        pass
+
+    monkeypatch.setattr(app_test, "PagesManager", PagesManager)
+    monkeypatch.setattr(pages_manager.PagesManager, "uses_pages_directory", False)

@@ -11,7 +11,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 import ui
@@ -45,21 +44,8 @@ Q1_AFTER = {"信访收件": "5件", "办结率": "60%（3/5）", "按期办结�
 
 
 @pytest.fixture
-def app(db_url, monkeypatch) -> Iterator[AppTest]:
-    """The dashboard on the data page, against the test's empty database, with fresh Streamlit caches.
-
-    AppTest resets `PagesManager.uses_pages_directory` before every run, and a `pages/` folder next to
-    dashboard.py then makes it run a switched-to page file on its own (the MPA v1 fallback), without
-    dashboard.py and so without the sidebar. The real server turns the fallback off as soon as
-    st.navigation runs; this does the same for AppTest.
-    """
-    init = PagesManager.__init__
-
-    def navigation_only(self, *args, **kwargs) -> None:
-        PagesManager.uses_pages_directory = False
-        init(self, *args, **kwargs)
-
-    monkeypatch.setattr(PagesManager, "__init__", navigation_only)
+def app(db_url, navigation_only) -> Iterator[AppTest]:
+    """The dashboard on the data page, against the test's empty database, with fresh Streamlit caches."""
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.runtime import pages_manager
-from streamlit.testing.v1 import AppTest, app_test
+from streamlit.testing.v1 import AppTest
 
 from indicators import cli
 from indicators.cli import load_sample
@@ -101,20 +100,8 @@ def sample(store):
 
 
 @pytest.fixture(autouse=True)
-def runs_start_at_dashboard(monkeypatch):
-    """Every AppTest run starts at dashboard.py, as every run on the real server does.
-
-    Streamlit switches its legacy `pages/` directory mode off for the whole process once
-    st.navigation runs; AppTest resets that switch before every run, so its second run would
-    execute the current page's script on its own (no navigation, no sidebar, a stale selection).
-    Giving AppTest its own PagesManager class keeps its reset away from streamlit's switch.
-    """
-
-    class PagesManager(pages_manager.PagesManager):
-        pass
-
-    monkeypatch.setattr(app_test, "PagesManager", PagesManager)
-    monkeypatch.setattr(pages_manager.PagesManager, "uses_pages_directory", False)
+def runs_start_at_dashboard(navigation_only):
+    """Every AppTest run starts at dashboard.py (conftest.navigation_only)."""
 
 
 class Dashboard:

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from people import ADMIN, LEGAL, LEGAL_EDITOR, LEGAL_VIEWER, OTHER, PASSWORD, VIEWER, everyone
-from streamlit.runtime import pages_manager
-from streamlit.testing.v1 import AppTest, app_test
+from streamlit.testing.v1 import AppTest
 
 import ui
 from indicators.access import Role
@@ -32,12 +31,7 @@ PAGE_FILES = {
 
 
 @pytest.fixture(autouse=True)
-def fresh_caches(db_url, monkeypatch):
-    class PagesManager(pages_manager.PagesManager):
-        pass
-
-    monkeypatch.setattr(app_test, "PagesManager", PagesManager)
-    monkeypatch.setattr(pages_manager.PagesManager, "uses_pages_directory", False)
+def fresh_caches(db_url, navigation_only):
     st.cache_data.clear()
     st.cache_resource.clear()
     yield

@@ -69,3 +69,14 @@ def test_md_makes_every_value_literal_text(name):
     for mark in "![]():$<>":
         assert mark not in unescaped, (mark, shown)
     assert re.sub(r"\\(.)", r"\1", shown).replace(WORD_JOINER, "") == f"文件“{name}”与批次 3 相同", "as written"
+
+
+def test_what_the_pages_directory_workaround_relies_on_still_holds():
+    """ui.ensure_entrypoint and conftest.navigation_only switch Streamlit's legacy `pages/` mode off
+    through `PagesManager.uses_pages_directory`, and AppTest builds its PagesManager by that name: if a
+    Streamlit upgrade changes either, this fails first (then look for a public way to do without)."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test
+
+    assert "uses_pages_directory" in vars(PagesManager)
+    assert app_test.PagesManager is PagesManager
