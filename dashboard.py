@@ -54,8 +54,14 @@ try:
     if access.mode == "local":
         st.caption(ui.LOCAL_MODE)
     ui.user_panel(actor)
-    st.session_state[ui.SELECTION_KEY] = ui.sidebar()
-    page.run()
+    st.session_state[ui.SELECTION_KEY] = selection = ui.sidebar()
+    st.session_state[ui.DEFERRED_KEY] = False
+    try:
+        page.run()
+    finally:  # also when the page stops or reruns: a widget not drawn in a run loses its state
+        if selection is not None:
+            ui.sidebar_widgets(selection)
+        ui.watch_viewport()
 except Exception:
     # Users get a Chinese message; the traceback goes to the server log only.
     logging.getLogger("dashboard").exception("dashboard run failed")

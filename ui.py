@@ -7,6 +7,7 @@ unit, bounded) and lays out the pieces every page repeats.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import time
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from indicators.metrics.periods import (
 )
 from indicators.metrics.tables import trend_label
 from indicators.output import charts, escape, export
-from indicators.output.style import HEIGHT, WIDTH, ChartContext
+from indicators.output.style import COMPACT_BELOW, HEIGHT, WIDTH, ChartContext
 from indicators.store import Store, audit, db_url, make_engine, users
 
 ALL_UNITS = "全部单位"
@@ -85,7 +86,29 @@ METRIC_CSS = (
 # Streamlit serves its page as lang="en" (browsers then draw CJK text with Japanese glyphs) and writes
 # the uploader's button and limits in English; no setting changes either. This one override, on every
 # page, says zh-CN and replaces those two texts (tests/test_browser.py checks both in chromium).
-CHROME = f"""<script>document.documentElement.lang = "zh-CN";</script>
+# On paper a chart keeps the width it has on screen (plotly draws in pixels, and a chart redrawn at the
+# paper's width would change under the zoom): while the page is on screen the script notes each chart's
+# width and the zoom that fits it in PRINT_WIDTH pixels (an A4 page inside its margins); the print rules
+# apply both.
+PRINT_WIDTH = 680
+CHROME = f"""<script>
+document.documentElement.lang = "zh-CN";
+if (!window.__printFit) {{
+  const printing = window.matchMedia("print");
+  window.__printFit = () => printing.matches || document.querySelectorAll(".stPlotlyChart, .stDataFrame").forEach((chart) => {{
+    const width = chart.getBoundingClientRect().width;
+    if (width > 0) {{
+      chart.style.setProperty("--screen-width", `${{width}}px`);
+      chart.style.setProperty("--print-zoom", Math.min(1, {PRINT_WIDTH} / width).toFixed(3));
+    }}
+  }});
+  let timer;
+  new MutationObserver(() => {{ clearTimeout(timer); timer = setTimeout(window.__printFit, 200); }})
+    .observe(document.body, {{subtree: true, childList: true}});
+  window.addEventListener("resize", () => {{ clearTimeout(timer); timer = setTimeout(window.__printFit, 200); }});
+  window.addEventListener("beforeprint", window.__printFit);
+}}
+</script>
 <style>
 [data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p {{font-size: 0;}}
 [data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p::after {{
@@ -95,12 +118,65 @@ CHROME = f"""<script>document.documentElement.lang = "zh-CN";</script>
   [data-testid=stSidebarCollapsedControl], .modebar-container, .stButton, .stDownloadButton,
   [data-testid=stExpander] {{display: none !important;}}
   [data-testid=stMain] {{margin-left: 0 !important;}}
+  .stPlotlyChart, .stDataFrame {{width: var(--screen-width, 100%) !important; zoom: var(--print-zoom, 1);}}
   .stPlotlyChart, [data-testid=stMetric] {{break-inside: avoid;}}
 }}
 [data-testid=stFileUploaderDropzoneInstructions] span {{font-size: 0;}}
 [data-testid=stFileUploaderDropzoneInstructions] span::after {{
   content: "每个文件不超过 {MAX_FILE_BYTES // 1024 // 1024} MB · XLSX、XLS、XLSM、CSV"; font-size: 0.875rem;}}
 </style>"""
+# Streamlit's table toolbar and column menu name their actions in English, with no setting; the
+# script in CHROME replaces these texts (tooltips, menu items, aria-labels) as they appear.
+STREAMLIT_WORDS = {
+    "Show/hide columns": "显示或隐藏列",
+    "Download as CSV": "下载为 CSV",
+    "Search": "搜索",
+    "Fullscreen": "全屏",
+    "Close fullscreen": "退出全屏",
+    "Clear selection": "清除选择",
+    "Sort ascending": "升序排列",
+    "Sort descending": "降序排列",
+    "Pin column": "固定列",
+    "Unpin column": "取消固定列",
+    "Hide column": "隐藏列",
+    "Autosize": "自动列宽",
+    "Format": "格式",
+    "Copy column name": "复制列名",
+    "Select all": "全选",
+    "Statistics": "统计",
+    "Wrap": "自动换行",
+    "Rename": "重命名",
+}
+TRANSLATE_JS = """<script>
+(() => {
+  if (window.__zhWords) return;
+  const words = window.__zhWords = __WORDS__;
+  const fix = (root) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const zh = words[n.nodeValue.trim()];
+      if (zh) n.nodeValue = zh;
+    }
+    const all = root.querySelectorAll ? root.querySelectorAll("[aria-label], [title]") : [];
+    for (const e of all) for (const a of ["aria-label", "title"]) {
+      const zh = words[e.getAttribute(a)];
+      if (zh) e.setAttribute(a, zh);
+    }
+  };
+  new MutationObserver((changes) => {
+    for (const c of changes) {
+      if (c.type === "characterData") { const zh = words[c.target.nodeValue.trim()]; if (zh) c.target.nodeValue = zh; }
+      else if (c.type === "attributes") { const zh = words[c.target.getAttribute(c.attributeName)]; if (zh) c.target.setAttribute(c.attributeName, zh); }
+      else for (const n of c.addedNodes) {
+        const at = n.nodeType === 3 ? n.parentElement : n;
+        if (at && at.closest && !at.closest(".stPlotlyChart")) fix(at);  // charts translate themselves
+      }
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
+                             attributeFilter: ["aria-label", "title"]});
+  fix(document.body);
+})();
+</script>""".replace("__WORDS__", json.dumps(STREAMLIT_WORDS, ensure_ascii=False))
 # The chart toolbar's tooltips in Chinese (plotly.js takes a locale inline in the chart's config).
 PLOTLY_LOCALE = {
     "zh-CN": {
@@ -126,9 +202,102 @@ PLOTLY_LOCALE = {
 }
 
 
+# A window narrower than this is a phone's: charts take their compact layout (style.COMPACT).
+VIEWPORT_KEY = "viewport"
+VIEWPORT_JS = """
+export default function ({ setStateValue, data }) {
+  const report = () => {
+    const narrow = window.innerWidth < data.below;
+    if (narrow !== data.narrow) setStateValue("narrow", narrow);
+  };
+  report();
+  let timer;
+  const resized = () => { clearTimeout(timer); timer = setTimeout(report, 300); };
+  window.addEventListener("resize", resized);
+  return () => { window.removeEventListener("resize", resized); clearTimeout(timer); };
+}
+"""
+_viewport = st.components.v2.component("indicators_viewport", js=VIEWPORT_JS)
+# 打印/导出PDF: the browser's own print dialog (A4, or "save as PDF"), laid out by CHROME's print rules.
+# Plain HTML with a script (st.html, like CHROME) rather than a component: it draws before the first
+# chart without loading anything more.
+PRINT_BUTTON = """<button type="button" class="print-page">打印/导出PDF</button>
+<style>
+.print-page {font: inherit; font-size: 0.875rem; padding: 0.25rem 0.75rem; min-height: 2.5rem; cursor: pointer;
+  color: inherit; background: #fff; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem;}
+.print-page:hover {border-color: #1f5fa8; color: #1f5fa8;}
+@media print {.print-page {display: none !important;}}
+</style>
+<script>document.querySelectorAll(".print-page").forEach((b) => { b.onclick = () => window.print(); });</script>"""
+# A session's first page draws its cards and first chart before anything else; the rest follows once
+# the browser has drawn that chart. Streamlit has no event for that: a script (in st.html, whose code
+# the page has loaded already) waits for the chart's drawing and clicks a hidden button, whose rerun
+# draws the whole page.
+PAINTED_KEY = "painted"
+DEFERRED_KEY = "deferred"  # this run left the rest of its page for later
+PAINT_BUTTON_KEY = "first_paint"
+PAINT_SCRIPT = f"""<style>.st-key-{PAINT_BUTTON_KEY} {{display: none !important;}}</style>
+<script>
+(() => {{
+  const button = () => document.querySelector(".st-key-{PAINT_BUTTON_KEY} button");
+  const wait = () => document.querySelector(".js-plotly-plot .main-svg") && button()
+    ? requestAnimationFrame(() => setTimeout(() => button() && button().click(), 0)) : setTimeout(wait, 50);
+  wait();
+}})();
+</script>"""
+
+
+def painted() -> bool:
+    """Whether this session's browser has drawn a first chart (a session without a browser, as in AppTest, has)."""
+    return st.session_state.get(PAINTED_KEY, False) or not _request_headers()
+
+
+def _mark_painted() -> None:
+    st.session_state[PAINTED_KEY] = True
+
+
+def after_first_chart(render: Callable[[], None]) -> None:
+    """The rest of a page (later charts, tables and their buttons): drawn at once, except on a session's
+    first page, where it follows as soon as the browser has drawn the cards and the first chart."""
+    if painted():
+        render()
+        return
+    st.session_state[DEFERRED_KEY] = True
+    st.button("继续加载", key=PAINT_BUTTON_KEY, on_click=_mark_painted)
+    st.html(PAINT_SCRIPT, unsafe_allow_javascript=True)
+    st.caption("其余图表正在加载……")
+
+
+def narrow() -> bool:
+    """Whether this session's window is a phone's (narrower than style.COMPACT_BELOW), as last reported."""
+    return bool((st.session_state.get(VIEWPORT_KEY) or {}).get("narrow", False))
+
+
+def watch_viewport() -> None:
+    """Have the browser report when its window crosses the phone width (one rerun when it does).
+
+    Called after the page (dashboard.py), and not while a first chart is awaited (after_first_chart):
+    its component's code would load while plotly.js does."""
+    if st.session_state.get(DEFERRED_KEY):
+        return
+    with st.sidebar:
+        _viewport(
+            key=VIEWPORT_KEY,
+            data={"narrow": narrow(), "below": COMPACT_BELOW},
+            default={"narrow": False},
+            on_narrow_change=lambda: None,
+            height=0,
+        )
+
+
+def print_button() -> None:
+    """打印/导出PDF of the whole page (the browser's print dialog; CHROME's print rules lay it out)."""
+    st.html(PRINT_BUTTON, unsafe_allow_javascript=True)
+
+
 def page_chrome() -> None:
     """The zh-CN language and Chinese texts Streamlit has no setting for (CHROME), on every page."""
-    st.html(CHROME, unsafe_allow_javascript=True)
+    st.html(CHROME + TRANSLATE_JS, unsafe_allow_javascript=True)
 
 
 def md(template: str, *values: object) -> str:
@@ -333,7 +502,7 @@ class Selection:
         return self.unit or self.total_label
 
     def context(self) -> ChartContext:
-        return ChartContext(self.period.label, self.unit_label, self.as_of, self.sample)
+        return ChartContext(self.period.label, self.unit_label, self.as_of, self.sample, compact=narrow())
 
     def trend_context(self) -> ChartContext:
         """The context of a trend chart: its title names the whole window, not only the period."""
@@ -347,42 +516,58 @@ class Selection:
 
 
 def sidebar() -> Selection | None:
-    """Granularity, period (latest with data by default) and unit; None when the store is empty."""
+    """This run's granularity, period (the latest full year by default) and unit, from the sidebar's
+    widget state; None when the store is empty. The widgets themselves are drawn after the page
+    (sidebar_widgets): what a first visit waits for is the page, not the sidebar's code."""
     version = store().version()
     facts = store_facts(db_url(), version, scope_key())
     if facts["range"] is None:
         return None
     first, last = facts["range"]
-    st.sidebar.header("查看范围")
-    units = [None, *facts["units"]]  # None is all units: a unit may well be named 全部单位 itself
-    scope = actor().scope
-    if scope is not None and len(scope) == 1:  # the total of one unit is that unit
-        units = facts["units"]
-    if "granularity" not in st.session_state:  # a new session: the link's view, else the latest full year
+    units = viewable_units(facts["units"])
+    state = st.session_state
+    if "granularity" not in state:  # a new session: the link's view, else the latest full year
         opened = linked_view(units) or (opening_period(first, last, date.today()), units[0])
-        st.session_state["granularity"], st.session_state["period"] = opened[0].granularity, opened[0].code
+        state["granularity"], state["period"] = opened[0].granularity, opened[0].code
         choose_unit(opened[1])
-    granularity = st.sidebar.radio(
+    options = [p.code for p in reversed(periods_between(first, last, Granularity(state["granularity"])))]
+    if state.get("period") not in options:
+        state["period"] = period_of(last, state["granularity"]).code
+    if state.get("unit") not in units:
+        choose_unit(units[0])
+    period, unit = parse_period(state["period"]), state.get("unit")
+    st.query_params.from_dict({"period": period.code, **({"unit": unit} if unit else {})})  # a link reopens this view
+    sample = sample_share(db_url(), version, scope_key(), unit) if facts["sample"] else ""
+    return Selection(period, unit, version, sample, min(period.end, last), actor().total_label())
+
+
+def viewable_units(units: list[str]) -> list[str | None]:
+    """The unit box's options: None (the total of what this user sees; a unit may well be named
+    全部单位 itself), then each unit; for a user of one unit, that unit only."""
+    scope = actor().scope
+    return units if scope is not None and len(scope) == 1 else [None, *units]
+
+
+def sidebar_widgets(selection: Selection) -> None:
+    """The sidebar's 查看范围: granularity, period and unit, bound to the state sidebar() read, and the
+    sample notice. Drawn on every run that has data (a widget not drawn would lose its state)."""
+    facts = store_facts(db_url(), selection.version, scope_key())
+    first, last = facts["range"]
+    st.sidebar.header("查看范围")
+    st.sidebar.radio(
         "统计粒度",
         list(Granularity),
         format_func=lambda g: GRANULARITY_LABELS[g],
         horizontal=True,
         key="granularity",
     )
-    options = [p.code for p in reversed(periods_between(first, last, granularity))]
-    if st.session_state.get("period") not in options:
-        st.session_state["period"] = period_of(last, granularity).code
-    code = st.sidebar.selectbox("期间", options, format_func=lambda c: parse_period(c).label, key="period")
-    if st.session_state.get("unit") not in units:
-        choose_unit(units[0])
-    total = actor().total_label()
-    unit = st.sidebar.selectbox("单位", units, format_func=lambda u: total if u is None else u, key="unit")
-    period = parse_period(code)
-    st.query_params.from_dict({"period": code, **({"unit": unit} if unit else {})})  # a link reopens this view
-    sample = sample_share(db_url(), version, scope_key(), unit) if facts["sample"] else ""
-    if sample:
-        st.sidebar.info(sample_words(SAMPLE_SIDEBAR[sample]), icon=":material/info:")
-    return Selection(period, unit, version, sample, min(period.end, last), total)
+    options = [p.code for p in reversed(periods_between(first, last, Granularity(st.session_state["granularity"])))]
+    st.sidebar.selectbox("期间", options, format_func=lambda c: parse_period(c).label, key="period")
+    total = selection.total_label
+    units = viewable_units(facts["units"])
+    st.sidebar.selectbox("单位", units, format_func=lambda u: total if u is None else u, key="unit")
+    if selection.sample:
+        st.sidebar.info(sample_words(SAMPLE_SIDEBAR[selection.sample]), icon=":material/info:")
 
 
 def choose_unit(unit: str | None) -> None:
@@ -433,6 +618,10 @@ def open_page(title: str, page: str) -> tuple[Selection, dict]:
     """The top of an indicator page: its title with the period, the sample notice, and its data."""
     sel = selection()
     st.title(md("{} · {}", title, sel.period.label))
+    scope, button = st.columns([4, 1], vertical_alignment="center")
+    scope.caption(md("{} · {} · 数据截至 {}", sel.period.label, sel.unit_label, sel.as_of.isoformat()))
+    with button:
+        print_button()
     sample_notice(sel)
     return sel, sel.data(page)
 
@@ -482,12 +671,18 @@ def sample_notice(selection: Selection) -> None:
 
 
 def chart(build: Callable[..., go.Figure], data: pd.DataFrame, ctx: ChartContext, title: str, key: str, *args) -> None:
-    """Build a chart from its table (`build(data, ctx, title, *args)`) and show it with its downloads."""
-    show_chart(build(data, ctx, title, *args), data, title, ctx, key)
+    """Build a chart from its table (`build(data, ctx, title, *args)`) and show it with its downloads;
+    on a phone it is drawn compact, and its PNG still has the full layout a briefing needs."""
+    fig = build(data, ctx, title, *args)
+    full = build(data, replace(ctx, compact=False), title, *args) if ctx.compact else fig
+    show_chart(fig, data, title, ctx, key, full)
 
 
-def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext, key: str) -> None:
-    """A chart with its modebar PNG (scale 2, Chinese name), a server-side PNG and its data as .xlsx."""
+def show_chart(
+    fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext, key: str, full: go.Figure | None = None
+) -> None:
+    """A chart with its modebar PNG (scale 2, Chinese name), a server-side PNG (of `full`, the layout
+    for a page rather than a phone, when given) and its data as .xlsx."""
     stem = charts.file_stem(title, ctx)
     config = {
         "displaylogo": False,
@@ -504,7 +699,7 @@ def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext
     }
     left.download_button(
         "下载图片 PNG",
-        data=later(export.figure_png, fig, what="chart_png", **facts),
+        data=later(export.figure_png, full or fig, what="chart_png", **facts),
         file_name=f"{stem}.png",
         mime="image/png",
         key=f"{key}-png",
@@ -513,7 +708,7 @@ def show_chart(fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext
     )
     right.download_button(
         "下载数据 Excel",
-        data=later(export.xlsx_bytes, {title: data}, what="chart_xlsx", **facts),
+        data=later(export.xlsx_bytes, {title: data}, ctx.heading(title), what="chart_xlsx", **facts),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}-xlsx",
@@ -535,7 +730,13 @@ def records_table(sel: Selection, page: str, data: dict, title: str) -> None:
     stem = charts.file_stem(title, sel.context())
     st.download_button(
         md("下载全部 {} 条记录 Excel", f"{total:,}"),
-        data=later(_records_xlsx, store(), sel, page, title, what="records_xlsx", page=page, period=sel.period.code),
+        data=later(
+            _records_xlsx,
+            *(store(), sel, page, title, sel.context().heading(title)),
+            what="records_xlsx",
+            page=page,
+            period=sel.period.code,
+        ),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{page}-records-xlsx",
@@ -544,8 +745,9 @@ def records_table(sel: Selection, page: str, data: dict, title: str) -> None:
     )
 
 
-def _records_xlsx(s: Store, sel: Selection, page: str, title: str) -> bytes:
-    return export.xlsx_bytes({title: views.all_records(s, page, sel.period, sel.unit)})
+def _records_xlsx(s: Store, sel: Selection, page: str, title: str, heading: tuple[str, ...]) -> bytes:
+    """Every record of the page's period as a workbook under its heading lines."""
+    return export.xlsx_bytes({title: views.all_records(s, page, sel.period, sel.unit)}, heading)
 
 
 def later(func: Callable, *args: object, what: str = "", **facts: object) -> Callable[[], bytes]:

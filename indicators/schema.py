@@ -44,7 +44,7 @@ class Column:
 
     `not_before` names the field of a date this date may not precede; `future_ok` lets a date lie
     after the day of the import (a scheduled hearing); `only_with` names a field without whose value
-    a value here is suspicious (a warning, not an error).
+    a value here is suspicious (a warning, not an error); `blank` says what an empty cell means.
     """
 
     field: str
@@ -57,6 +57,9 @@ class Column:
     not_before: str | None = None
     future_ok: bool = False
     only_with: str | None = None
+    blank: str = (
+        ""  # what an empty cell means, shown as —（…）; "" → that of `only_with` when it is empty too, else 未填写
+    )
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -123,7 +126,15 @@ CHANNEL = Column(
 )
 CATEGORY = Column("category", "事项类别", Kind.TEXT, False, ("类别", "问题类别"), "规划管理")
 CLOSED_ON = Column(
-    "closed_on", "办结日期", Kind.DATE, False, ("结案日期",), "2025-01-20", "未办结的留空", not_before=RECEIVED_ON.field
+    "closed_on",
+    "办结日期",
+    Kind.DATE,
+    False,
+    ("结案日期",),
+    "2025-01-20",
+    "未办结的留空",
+    not_before=RECEIVED_ON.field,
+    blank="未办结",
 )
 ON_TIME = Column("on_time", "是否按期办结", Kind.YESNO, False, ("按期办结",), "是", only_with=CLOSED_ON.field)
 PETITION_UNIT = Column(UNIT_FIELD, "单位", Kind.TEXT, False, ("责任单位",), "", _UNIT_NOTE)
@@ -160,6 +171,7 @@ HEARING_ON = Column(
     "行政诉讼开庭时填写；可晚于导入当天（已排期的开庭）",
     not_before=FILED_ON.field,
     future_ok=True,
+    blank="未开庭",
 )
 HEAD_APPEARED = Column(
     "head_appeared",
@@ -183,6 +195,7 @@ CONCLUDED_ON = Column(
     "未结案的留空",
     not_before=FILED_ON.field,
     only_with=_OUTCOME,
+    blank="未结案",
 )
 OUTCOME = Column(
     _OUTCOME,
@@ -193,6 +206,7 @@ OUTCOME = Column(
     "",
     "留空即未结（审理中）",
     only_with=_CONCLUDED,
+    blank="审理中",
 )
 CASE_UNIT = Column(UNIT_FIELD, "单位", Kind.TEXT, False, ("责任单位",), "", _UNIT_NOTE)
 
@@ -218,8 +232,10 @@ SESSION_TYPE = Column(
     "法治培训",
     "开放列表：法治培训、理论学习、普法宣传……",
 )
-PARTICIPANTS = Column("participants", "参加人数", Kind.COUNT, False, ("人数", "参训人数"), "60")
-HOURS = Column("hours", "学时", Kind.HOURS, False, ("时长", "课时"), "2", "单位：小时")
+PARTICIPANTS = Column(
+    "participants", "参加人数", Kind.COUNT, False, ("人数", "参训人数"), "60", blank="未填写，按 0 计"
+)
+HOURS = Column("hours", "学时", Kind.HOURS, False, ("时长", "课时"), "2", "单位：小时", blank="未填写，按 0 计")
 SESSION_UNIT = Column(UNIT_FIELD, "单位", Kind.TEXT, False, ("组织单位",), "", _UNIT_NOTE)
 
 TRAINING = Dataset(

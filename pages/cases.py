@@ -27,17 +27,29 @@ d.metric(
 
 ui.definitions("litigation")
 ui.chart(charts.simple_bar, data["by_type"], ctx, "复议应诉收案（按案件类型）", "types", "案件类型", "件数", "件")
-ui.chart(charts.outcomes, data["outcomes"], ctx, "本期收案的审理结果", "outcomes")
-ui.chart(charts.rate_lines, data["loss"], sel.trend_context(), "败诉（被纠错）率", "loss", ["败诉率"])
-ui.chart(
-    charts.appearances, data["appearances"], sel.trend_context(), "开庭与负责人出庭应诉", "appear", data["head_goal"]
-)
 
-st.subheader("负责人未出庭的开庭")
-if k["hearings"] == 0:
-    st.info(ui.md("{}没有已开庭的行政诉讼案件。", sel.period.label), icon=":material/event_busy:")
-elif data["missed"].empty:
-    st.success(ui.md("{}所有开庭均有机关负责人出庭。", sel.period.label), icon=":material/check_circle:")
-else:
-    st.dataframe(data["missed"], hide_index=True, placeholder="")
-ui.records_table(sel, "cases", data, "本期收案记录")
+
+def rest() -> None:
+    """The later charts and the records: after the first chart is painted (ui.after_first_chart)."""
+    ui.chart(charts.outcomes, data["outcomes"], ctx, "本期收案的审理结果", "outcomes")
+    ui.chart(charts.rate_lines, data["loss"], sel.trend_context(), "败诉（被纠错）率", "loss", ["败诉率"])
+    ui.chart(
+        charts.appearances,
+        data["appearances"],
+        sel.trend_context(),
+        "开庭与负责人出庭应诉",
+        "appear",
+        data["head_goal"],
+    )
+
+    st.subheader("负责人未出庭的开庭")
+    if k["hearings"] == 0:
+        st.info(ui.md("{}没有已开庭的行政诉讼案件。", sel.period.label), icon=":material/event_busy:")
+    elif data["missed"].empty:
+        st.success(ui.md("{}所有开庭均有机关负责人出庭。", sel.period.label), icon=":material/check_circle:")
+    else:
+        st.dataframe(data["missed"], hide_index=True, placeholder="")
+    ui.records_table(sel, "cases", data, "本期收案记录")
+
+
+ui.after_first_chart(rest)

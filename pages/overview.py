@@ -29,6 +29,8 @@ for section, title in SECTION_TITLES.items():
             if not card.covered:
                 st.caption(NO_LEDGER)
                 continue
+            if card.blank_note:
+                st.caption(ui.md("{}", card.blank_note))
             if card.delta_previous is None:
                 st.caption(ui.md("{}：无可比数据", previous_label))
             if year_ago_label:

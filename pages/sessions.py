@@ -3,8 +3,9 @@
 import streamlit as st
 
 import ui
-from indicators.metrics.cards import fmt_number
+from indicators.metrics.cards import all_blank, blank_note, fmt_number
 from indicators.output import charts
+from indicators.schema import HOURS, PARTICIPANTS
 
 sel, data = ui.open_page("培训学法", "sessions")
 ctx = sel.context()
@@ -15,14 +16,29 @@ if not data["covered"]:
         icon=":material/info:",
     )
 
-a, b, c = st.columns(3)
-a.metric("活动场次", ui.covered(data, fmt_number(k["sessions"], "场")), border=True)
-b.metric("参加人次", ui.covered(data, fmt_number(k["participants"], "人次")), border=True)
-c.metric("学时", ui.covered(data, fmt_number(k["hours"], "小时")), border=True)
+# The two sums of a field staff may leave blank: (column, card and chart title, unit, chart key).
+SUMS = ((PARTICIPANTS, "参加人次", "人次", "people"), (HOURS, "学时", "小时", "hours"))
+
+first, *others = st.columns(3)
+first.metric("活动场次", ui.covered(data, fmt_number(k["sessions"], "场")), border=True)
+for card, (column, label, unit, _) in zip(others, SUMS, strict=True):
+    blank, of = data["unfilled"][column.field]
+    shown = "—" if all_blank(data["unfilled"], column.field) else fmt_number(k[column.field], unit)
+    card.metric(label, ui.covered(data, shown), border=True)
+    if data["covered"] and blank:
+        card.caption(ui.md("{}", blank_note("training", column.field, blank, of)))
 
 trend = sel.trend_context()
 ui.definitions("training")
 ui.chart(charts.stacked_by_period, data["by_type"], trend, "培训学法活动场次（按类型）", "types", "类型", "场次", "场")
-ui.chart(charts.counts_by_period, data["volume"], trend, "参加人次", "people", ["参加人次"], "人次")
-ui.chart(charts.counts_by_period, data["volume"], trend, "学时", "hours", ["学时"], "小时")
-ui.chart(charts.timeline, data["timeline"], ctx, "培训学法活动时间线", "timeline")
+
+
+def rest() -> None:
+    """The later charts and the records: after the first chart is painted (ui.after_first_chart)."""
+    for column, label, unit, key in SUMS:
+        empty = f"各期活动均未填写{column.name}" if data["covered"] else "各期均无台账数据"
+        ui.chart(charts.counts_by_period, data["volume"], trend, label, key, [label], unit, empty)
+    ui.chart(charts.timeline, data["timeline"], ctx, "培训学法活动时间线", "timeline")
+
+
+ui.after_first_chart(rest)

@@ -130,3 +130,38 @@ def serve(
 def launch_chromium(playwright):  # type: ignore[no-untyped-def]
     """Debian's chromium, headless, without sandbox or background traffic (never `playwright install`)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def full_screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """The whole page at its current width, kept in test-artifacts/screenshots/NAME.png.
+
+    Streamlit scrolls inside its main section, so the window grows to fit it first (and is restored).
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height, last = 0, -1
+    for _ in range(30):  # until the page stops growing: cards and tables render after the script ends
+        height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+        if height == last:
+            break
+        last = height
+        page.wait_for_timeout(300)
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 12_000)})
+    page.wait_for_timeout(500)  # plotly redraws on resize
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    return path
+
+
+@contextlib.contextmanager
+def serve_sample(workdir: Path) -> Iterator[AppServer]:
+    """The dashboard on a fresh SQLite file holding the sample ledgers (`python -m indicators sample`)."""
+    db_url = f"sqlite:///{workdir / 'indicators.sqlite3'}"
+    env = {**os.environ, "INDICATORS_DB_URL": db_url}
+    loaded = subprocess.run(
+        [sys.executable, "-m", "indicators", "sample"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    with serve(workdir, db_url) as running:
+        yield running

@@ -8,10 +8,7 @@ full screenshot in test-artifacts/screenshots/ and prints how long its first cha
 from __future__ import annotations
 
 import io
-import os
 import struct
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +16,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from appserver import ROOT, SCREENSHOTS, serve
+from appserver import ROOT, full_screenshot, serve_sample
 
 VIEWPORT = {"width": 1366, "height": 900}  # the most common laptop screen
 TIMEOUT_MS = 60_000
@@ -42,14 +39,7 @@ CHART_TITLES = {
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[str]:
     """`streamlit run dashboard.py` on a free port against a fresh SQLite file with the sample loaded."""
-    work = tmp_path_factory.mktemp("dashboard")
-    db_url = f"sqlite:///{work / 'indicators.sqlite3'}"
-    env = {**os.environ, "INDICATORS_DB_URL": db_url}
-    loaded = subprocess.run(
-        [sys.executable, "-m", "indicators", "sample"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert loaded.returncode == 0, loaded.stderr
-    with serve(work, db_url) as running:
+    with serve_sample(tmp_path_factory.mktemp("dashboard")) as running:
         yield running.url
 
 
@@ -85,24 +75,6 @@ def open_page(page, server: str, name: str) -> float | None:
     page.get_by_role("heading", level=1).filter(has_text=title).first.wait_for()
     page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for()
     return first_chart
-
-
-def full_screenshot(page, name: str) -> Path:
-    """The whole page: streamlit scrolls inside its main section, so grow the viewport to fit it first."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    height, last = 0, -1
-    for _ in range(30):  # until the page stops growing: cards and tables render after the script ends
-        height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
-        if height == last:
-            break
-        last = height
-        page.wait_for_timeout(300)
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height) + 40, 12_000)})
-    page.wait_for_timeout(500)  # plotly redraws on resize
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(VIEWPORT)
-    return path
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -160,6 +132,8 @@ def test_data_download_is_the_table_behind_the_chart(server, page):
     assert download.value.suggested_filename == f"信访件数（按来源渠道）_{PERIOD}_全部单位.xlsx"
     sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "信访件数（按来源渠道）" and rows[1][0] == f"期间：{PERIOD} · 单位：全部单位"
+    rows = rows[4:]  # under the heading (title, scope, source) and a blank row
     assert rows[0] == ("来源渠道", "件数", "占比")
     assert sum(r[1] for r in rows[1:]) == 311, "the chart's table for 2024 adds up to the report's 311 petitions"
 

@@ -145,3 +145,23 @@ def test_a_section_no_ledger_covers_shows_a_dash_not_zeros():
     assert {c.text for c in training} == {"—"} and not any(c.covered for c in training)
     assert all(c.delta_previous is None and c.delta_year_ago is None for c in training)
     assert all(c.covered for c in cards if c.section != "training")
+
+
+def test_a_sum_whose_records_all_left_it_blank_shows_a_dash_and_why():
+    compared = {k: indicators(120, 90, 8, 7, 10, 3) for k in ("current", "previous", "year_ago")}
+    for when in compared.values():
+        when["training"].update(sessions=3, participants=0, hours=4.5)
+    blanks = {"training": {"participants": (3, 3), "hours": (1, 3)}}
+    cards = build_cards(compared, unfilled=blanks)
+    people, hours = card(cards, "participants"), card(cards, "hours")
+    assert people.text == "—" and people.value is None and people.delta_previous is None
+    assert people.blank_note == "本期3场活动均未填写参加人数"
+    assert hours.text == "4.5小时" and hours.blank_note == "其中1场活动未填写学时，按 0 计"
+    assert card(cards, "sessions").blank_note == ""
+
+
+def test_a_zero_that_was_counted_stays_zero():
+    compared = {k: indicators(0, 0, 0, 0, 0, 0) for k in ("current", "previous", "year_ago")}
+    compared["current"]["training"].update(sessions=2, participants=0)
+    cards = build_cards(compared, unfilled={"training": {"participants": (0, 2), "hours": (0, 2)}})
+    assert card(cards, "participants").text == "0人次" and card(cards, "participants").blank_note == ""

@@ -24,7 +24,7 @@ from indicators.metrics import tables
 from indicators.metrics.cards import fmt_rate
 from indicators.metrics.periods import Period, parse_period
 from indicators.output import charts
-from indicators.output.style import SOURCE, ChartContext
+from indicators.output.style import SOURCE, ChartContext, wrap
 
 Frames = dict[str, pd.DataFrame]
 RATE_SERIES = {"办结率", "按期办结率", "败诉率", "出庭率"}
@@ -163,10 +163,12 @@ def _missing(value: object) -> bool:
 
 
 def assert_titled(fig: go.Figure, builder: Builder, ctx: ChartContext, measure: str) -> None:
+    """The title names what, the period, the unit and the measure (a chart with nothing to draw has none)."""
     title = fig.layout.title.text
     assert title.startswith(builder.title), title
-    for part in (ctx.period_label, ctx.unit_label, f"单位：{measure}"):
+    for part in (ctx.period_label, ctx.unit_label, *([f"单位：{measure}"] if measure else [])):
         assert part in title, f"{builder.name}: title {title!r} lacks {part!r}"
+    assert measure or "单位：" not in title, "no unit for a chart without figures"
 
 
 def assert_styled(fig: go.Figure, ctx: ChartContext) -> None:
@@ -242,7 +244,7 @@ def _assert_says_empty(fig: go.Figure, builder: Builder, ctx: ChartContext) -> N
     messages = [a.text for a in fig.layout.annotations if not a.text.startswith("数据来源：")]
     assert messages == [builder.empty_message]
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False, "no empty axes"
-    assert_titled(fig, builder, ctx, "—")
+    assert_titled(fig, builder, ctx, "")
     assert_styled(fig, ctx)
 
 
@@ -342,3 +344,75 @@ def test_a_share_chart_names_its_total_in_the_title(frames):
         channel, ChartContext("2024年", "全部单位", date(2024, 12, 31)), "信访件数（按来源渠道）", "来源渠道"
     )
     assert fig.layout.title.text.startswith("信访件数（按来源渠道） · 共311件<br>")
+
+
+# --- a phone's layout, names and gridlines --------------------------------------------------------
+
+
+def test_wrapped_lines_break_where_a_reader_would():
+    assert wrap("信访件数（按来源渠道） · 共311件", 14) == ["信访件数（按来源渠道）", "共311件"]
+    assert wrap("每月信访件数：2024年与2023年对比", 14) == ["每月信访件数：", "2024年与2023年对比"]
+    assert wrap("2020年至2024年 · 全部单位 · 单位：次、%", 26) == ["2020年至2024年 · 全部单位", "单位：次、%"]
+    foot = "数据来源：巴南区规划和自然资源局法治政府建设台账（示例数据，据2024年度报告生成）；数据截至 2024-12-31"
+    assert wrap(foot, 30) == [
+        "数据来源：巴南区规划和自然资源局法治政府建设台账",
+        "（示例数据，据2024年度报告生成）；",
+        "数据截至 2024-12-31",
+    ]
+    assert all(len(line) <= 9 for line in wrap("没有任何可以断开的地方的很长的一句话", 9))
+
+
+def test_a_phone_gets_wrapped_titles_level_ticks_and_a_legend_under_the_title():
+    ctx = ChartContext("2023年第1季度至2024年第4季度", "全部单位", date(2024, 12, 31), "all", compact=True)
+    quarters = [p.label for p in tables.recent_periods(parse_period("2024Q4"))]
+    df = pd.DataFrame({"期间": quarters, "开庭": [3] * 8, "负责人出庭": [2] * 8, "出庭率": [2 / 3] * 8})
+    fig = charts.appearances(df, ctx, "开庭与负责人出庭应诉", 1.0)
+    title = fig.layout.title.text
+    assert title.count("<br>") >= 2 and fig.layout.title.font.size == 17
+    assert fig.layout.legend.yanchor == "bottom" and fig.layout.legend.y == 1.0
+    assert fig.layout.margin.t >= 30 + 17 * 2 + 24 * 3, "room for the subtitle and a three-row legend"
+    assert fig.layout.xaxis.tickangle == 0 and fig.layout.xaxis.ticktext[0] == "23年<br>1季度"
+    assert fig.layout.xaxis.title.text == "" and fig.layout.yaxis.title.text == ""
+    footnote = next(a for a in fig.layout.annotations if a.text.startswith("数据来源"))
+    assert footnote.text.count("<br>") == 2
+    wide = charts.appearances(df, replace(ctx, compact=False), "开庭与负责人出庭应诉", 1.0)
+    assert wide.layout.xaxis.ticktext[0] == "2023年<br>第1季度"
+    assert wide.layout.title.text.startswith("开庭与负责人出庭应诉<br><span"), "one title line on a page"
+
+
+def test_the_two_axes_of_the_hearings_chart_share_their_gridlines():
+    ctx = ChartContext("2020年至2024年", "全部单位", date(2024, 12, 31))
+    for hearings in (1, 7, 12, 40):
+        df = pd.DataFrame({"期间": ["2024年"], "开庭": [hearings], "负责人出庭": [hearings], "出庭率": [1.0]})
+        fig = charts.appearances(df, ctx, "开庭与负责人出庭应诉", 1.0)
+        counts, rates = fig.layout.yaxis, fig.layout.yaxis2
+        steps = counts.range[1] / counts.dtick
+        assert steps == charts.RATE_STEPS and counts.dtick == int(counts.dtick), hearings
+        assert rates.range[1] / 0.2 == pytest.approx(charts.RATE_STEPS) and not rates.showgrid
+        assert counts.range[1] >= hearings * 1.7, "the bars keep to the lower part"
+
+
+def test_session_names_are_short_and_tell_sessions_apart():
+    names = [
+        "局党组理论学习中心组（扩大）第五次专题会议",
+        "局党组理论学习中心组（扩大）第七次专题会议",
+        "法治综合能力提升培训会（败诉案件复盘暨信访法治化与信息公开规范化）",
+        "行政公益诉讼培训",
+        "同名很长的培训活动名称甲乙丙",
+        "同名很长的培训活动名称甲乙丁",
+    ]
+    short = charts.short_names(names, 12)
+    assert short[names[0]] == "第五次专题会议" and short[names[1]] == "第七次专题会议"
+    assert short[names[2]] == "法治综合能力提升培训会" and short[names[3]] == "行政公益诉讼培训"
+    assert len(set(short.values())) == len(names), short
+    assert all(len(s) <= 12 or s.endswith("）") for s in short.values())
+
+
+def test_the_timeline_names_dates_as_a_reader_does():
+    ctx = ChartContext("2024年", "全部单位", date(2024, 12, 31))
+    df = pd.DataFrame(
+        {"日期": [date(2024, 5, 12), date(2024, 6, 25)], "名称": ["甲培训", "乙培训"], "类型": ["法治培训"] * 2}
+    )
+    fig = charts.timeline(df, ctx, "培训学法活动时间线")
+    assert fig.layout.xaxis.tickformat == "%-m月%-d日" and fig.layout.xaxis.title.text == "日期（2024年）"
+    assert "%Y年%-m月%-d日" in fig.data[0].hovertemplate and "共2场" in fig.layout.title.text

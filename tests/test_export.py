@@ -30,7 +30,7 @@ from indicators.ingest.validation import validate
 from indicators.metrics import tables
 from indicators.metrics.periods import parse_period
 from indicators.output import export
-from indicators.output.style import FONT_FAMILY, HEIGHT, TEMPLATE_NAME, WIDTH
+from indicators.output.style import FONT_FAMILY, HEIGHT, TEMPLATE_NAME, WIDTH, ChartContext
 from indicators.schema import PETITIONS
 from ledgers import PETITION_HEADER, petition, xlsx_bytes
 
@@ -95,6 +95,22 @@ def test_xlsx_of_a_real_table_neutralises_what_users_typed():
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     texts = {c.value: c for c in cells if isinstance(c.value, str)}
     assert all(texts[v].data_type == "s" and texts[v].quotePrefix for v in ("+XF-1", "-SUM(1,2)", "@XF-2"))
+
+
+def test_xlsx_reads_like_the_chart_title_scope_and_source_above_the_table():
+    ctx = ChartContext("2024年", "执法=支队", date(2024, 12, 31), "all")
+    frame = pd.DataFrame({"来源渠道": ["民呼我为", "来信来访"], "件数": [159, 34], "占比": [0.511, 0.109]})
+    data = export.xlsx_bytes({"信访件数（按来源渠道）": frame}, ctx.heading("信访件数（按来源渠道）"))
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "信访件数（按来源渠道）" and sheet["A1"].font.bold
+    assert rows[1][0] == "期间：2024年 · 单位：执法=支队"
+    assert rows[2][0].startswith("数据来源：") and "示例数据" in rows[2][0] and "数据截至 2024-12-31" in rows[2][0]
+    assert rows[3] == (None, None, None), "a blank row between the heading and the table"
+    assert rows[4] == ("来源渠道", "件数", "占比") and all(c.font.bold for c in sheet[5])
+    assert [c.number_format for c in sheet["C"][5:]] == ["0.0%", "0.0%"], "shares read as percentages"
+    assert sheet.freeze_panes == "A6", "the header stays in view"
+    assert sheet.column_dimensions["A"].width < 30, "the long heading does not widen the first column"
 
 
 # --- PNG -----------------------------------------------------------------------------------------

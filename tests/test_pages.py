@@ -250,7 +250,8 @@ def test_every_page_runs_on_the_sample_with_titled_charts(sample, page):
         assert label in at.title[0].value, "the default period is the latest complete year with data"
     for spec in specs:
         title = spec["layout"]["title"]["text"]
-        assert f" · {ALL_UNITS} · 单位：" in title, title
+        says_why = [a["text"] for a in spec["layout"]["annotations"] if not a["text"].startswith("数据来源：")]
+        assert f" · {ALL_UNITS} · 单位：" in title or (f" · {ALL_UNITS}" in title and says_why), title
         assert label in title or "2024年 ·" in title, title
         notes = [a["text"] for a in spec["layout"]["annotations"] if a["text"].startswith("数据来源：")]
         assert len(notes) == 1 and "截至 2024-12-31" in notes[0], notes
@@ -297,7 +298,7 @@ def test_the_unit_selector_limits_the_numbers(store, sample):
             at = app.visit(page)
             assert_page_equals_kpis(at, page, kpis)
             for spec in chart_specs(at):
-                assert f" · {unit} · " in spec["layout"]["title"]["text"]
+                assert f" · {unit}" in spec["layout"]["title"]["text"]
     assert totals == {OTHER_UNIT: 3, "本单位": 85, ALL_UNITS: 88}
     app.choose(unit=OTHER_UNIT)
     at = app.visit("overview")
@@ -483,3 +484,20 @@ def test_a_period_no_ledger_covers_shows_dashes_and_says_so_while_a_covered_empt
     sessions_in_june = cli_kpis("2024-06")["training"]["sessions"]
     app.choose(period="2024-06")
     assert shown_metrics(app.visit("sessions"))["活动场次"] == f"{sessions_in_june}场"
+
+
+def test_a_sum_every_session_left_blank_shows_a_dash_with_the_reason_not_a_zero(sample):
+    """The report names its sessions but gives no head counts or hours: the sample leaves 参加人数 and
+    学时 blank. kpis --json counts them as 0 (kpis.md); the pages say — and why."""
+    assert cli_kpis("2024")["training"]["participants"] == 0
+    app = Dashboard()
+    at = app.visit("sessions")
+    assert shown_metrics(at) == {"活动场次": "8场", "参加人次": "—", "学时": "—"}
+    captions = [c.value for c in at.main.caption]
+    assert "本期8场活动均未填写参加人数" in captions and "本期8场活动均未填写学时" in captions
+    charts = {spec["layout"]["title"]["text"].split("<br>")[0]: spec for spec in chart_specs(at)}
+    says = [a["text"] for a in charts["参加人次"]["layout"]["annotations"]]
+    assert "各期活动均未填写参加人数" in says, "the trend chart draws no 0 bar for a blank field"
+    overview = app.visit("overview")
+    assert shown_metrics(overview)["参加人次"] == "—"
+    assert "本期8场活动均未填写参加人数" in [c.value for c in overview.main.caption]

@@ -78,3 +78,16 @@ def test_trend_tables_follow_kpis(store):
     assert loss.iloc[-1].tolist() == ["2025年第1季度", 2, 1, 0.5]
     appearances = tables.head_appearances(frames(store), parse_period("2025Q1"), None)
     assert appearances.iloc[-1][["开庭", "负责人出庭"]].tolist() == [3, 1]
+
+
+def test_a_blank_cell_says_what_it_means_on_the_page_and_in_exports(store):
+    run_import(store, [upload("台账.xlsx", LEDGER)])
+    frames = load_frames(store, parse_period("2025").start, parse_period("2025").end)
+    shown = tables.records(frames, tables.BY_ID["petitions"], parse_period("2025"), None).set_index("信访编号")
+    assert shown.loc["P2", "事项类别"] == "—（未填写）"
+    cases = tables.records(frames, tables.BY_ID["litigation"], parse_period("2025"), None).set_index("案号")
+    assert cases.loc["L4", "开庭日期"] == "—（未开庭）"
+    assert cases.loc["L4", "负责人是否出庭"] == "—（未开庭）", "a blank that follows from another says so"
+    assert cases.loc["L2", "负责人是否出庭"] == "—（未填写）", "a hearing was held: the answer was left out"
+    assert cases.loc["L1", "结案日期"] == "—（未结案）" and cases.loc["L1", "审理结果"] == "—（审理中）"
+    assert cases.loc["L3", "负责人是否出庭"] == "是"

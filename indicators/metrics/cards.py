@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import Targets, targets
+from ..schema import BY_ID, HOURS, PARTICIPANTS
 from .definitions import SECTION_TITLES, Direction, indicator
 from .periods import Period
 
@@ -16,12 +17,14 @@ __all__ = ["CARD_SPECS", "SECTION_TITLES", "Card", "CardSpec", "build_cards"]
 
 @dataclass(frozen=True)
 class CardSpec:
-    """A card: the indicator it shows (definitions.py names it) and, for a rate, its numerator and denominator."""
+    """A card: the indicator it shows (definitions.py names it), for a rate its numerator and denominator,
+    for a sum the field whose blank cells it counts as 0 (`blanks`)."""
 
     section: str
     key: str
     numerator: str | None = None
     denominator: str | None = None
+    blanks: str | None = None
 
     @property
     def label(self) -> str:
@@ -44,8 +47,8 @@ CARD_SPECS: tuple[CardSpec, ...] = (
     CardSpec("litigation", "loss_rate", "lost", "concluded"),
     CardSpec("litigation", "head_appearance_rate", "head_appearances", "hearings"),
     CardSpec("training", "sessions"),
-    CardSpec("training", "participants"),
-    CardSpec("training", "hours"),
+    CardSpec("training", "participants", blanks=PARTICIPANTS.field),
+    CardSpec("training", "hours", blanks=HOURS.field),
 )
 
 
@@ -67,6 +70,7 @@ class Card:
     delta_color: str = "off"  # st.metric's: "normal" (up is good), "inverse" (up is bad), "off" (grey)
     delta_arrow: str = "auto"  # "off" for no change: ±0 has no arrow
     covered: bool = True  # False: no ledger of its dataset covers the period; the card shows — and says so
+    blank_note: str = ""  # a sum with blank cells in it: how many, and that they count as 0 (or — if all are)
 
 
 def fmt_number(value: float | int | None, unit: str = "") -> str:
@@ -136,13 +140,34 @@ def has_records(values: dict) -> bool:
 NO_LEDGER = "本期无台账数据"
 
 
+def blank_note(section: str, field: str, blank: int, of: int) -> str:
+    """What a sum says about the records that left its field blank: all of them (the card shows —),
+    some (counted as 0), or none ("")."""
+    dataset = BY_ID[section]  # a section is named after the dataset its records come from
+    name = dataset.column(field).name
+    if blank and blank == of:
+        return f"本期{of}{dataset.row_label}均未填写{name}"
+    return f"其中{blank}{dataset.row_label}未填写{name}，按 0 计" if blank else ""
+
+
+def all_blank(unfilled: dict[str, tuple[int, int]], field: str) -> bool:
+    """Whether every record of the period left the field blank (there being any record)."""
+    blank, of = unfilled.get(field, (0, 0))
+    return of > 0 and blank == of
+
+
 def build_cards(
-    compared: dict[str, dict], goals: Targets | None = None, covered: dict[str, bool] | None = None
+    compared: dict[str, dict],
+    goals: Targets | None = None,
+    covered: dict[str, bool] | None = None,
+    unfilled: dict[str, dict[str, tuple[int, int]]] | None = None,
 ) -> list[Card]:
     """The overview's cards from the current, previous and year-ago indicator objects; a section no
-    ledger covers in the period (`covered`, by dataset id) shows — instead of zeros."""
+    ledger covers in the period (`covered`, by dataset id) shows — instead of zeros, and a sum whose
+    records all left its field blank (`unfilled`, tables.unfilled by dataset id) shows — with why."""
     goals = goals or targets()
     covered = covered or {}
+    unfilled = unfilled or {}
     now = compared["current"]
     # A comparison with a period that has no record at all is no comparison: the card says so.
     prev = compared["previous"] if has_records(compared["previous"]) else None
@@ -164,6 +189,13 @@ def build_cards(
         if not covered.get(spec.section, True):
             cards.append(Card(spec.section, spec.key, spec.label, None, "—", "", None, None, False, "", covered=False))
             continue
+        blanks = unfilled.get(spec.section, {})
+        note = blank_note(spec.section, spec.blanks, *blanks.get(spec.blanks, (0, 0))) if spec.blanks else ""
+        if spec.blanks and all_blank(blanks, spec.blanks):
+            cards.append(
+                Card(spec.section, spec.key, spec.label, None, "—", "", None, None, False, "", blank_note=note)
+            )
+            continue
         before = prev[spec.section][spec.key] if prev else None
         color, arrow = delta_style(spec, value, before)
         cards.append(
@@ -181,6 +213,7 @@ def build_cards(
                 flag_text=flag,
                 delta_color=color,
                 delta_arrow=arrow,
+                blank_note=note,
             )
         )
     return cards

@@ -116,8 +116,16 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator("training", "sessions", "培训学法活动", "场", f"{HELD_ON.name}在本期内的活动场数。"),
     Indicator("training", "by_type", "按活动类型", "场", f"本期活动按{SESSION_TYPE.name}分列。"),
-    Indicator("training", "participants", "参加人次", "人次", f"本期活动{PARTICIPANTS.name}之和（留空按 0 计）。"),
-    Indicator("training", "hours", "学时", "小时", f"本期活动{HOURS.name}之和（留空按 0 计）。"),
+    Indicator(
+        "training",
+        "participants",
+        "参加人次",
+        "人次",
+        f"本期活动{PARTICIPANTS.name}之和（留空按 0 计并注明场数；全部留空时显示“—”）。",
+    ),
+    Indicator(
+        "training", "hours", "学时", "小时", f"本期活动{HOURS.name}之和（留空按 0 计并注明场数；全部留空时显示“—”）。"
+    ),
 )
 BY_KEY: dict[tuple[str, str], Indicator] = {(i.section, i.key): i for i in INDICATORS}
 

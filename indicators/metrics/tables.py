@@ -21,13 +21,17 @@ from ..schema import (
     HEAD_APPEARED,
     HEARING_ON,
     HELD_ON,
+    HOURS,
     LITIGATION,
     OUTCOME_CLASS_FIELD,
+    PARTICIPANTS,
     PETITIONS,
     RECEIVED_ON,
     TRAINING,
     UNIT_FIELD,
+    Column,
     Dataset,
+    Kind,
 )
 from .kpis import (
     LITIGATION_TYPE,
@@ -207,14 +211,32 @@ def sessions_by_type(frames: dict[str, pd.DataFrame], period: Period, unit: str 
     return long.rename(columns={"label": "期间", "category": "类型", "count": "场次"})[["期间", "类型", "场次"]]
 
 
+VOLUME_COLUMNS = {"场次": "training.sessions", "参加人次": "training.participants", "学时": "training.hours"}
+
+
 def session_volume(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
-    """Sessions, participants and hours per period of the trend window."""
-    return _trend(
-        frames,
-        period,
-        unit,
-        {"场次": "training.sessions", "参加人次": "training.participants", "学时": "training.hours"},
-    )
+    """Sessions, participants and hours per period of the trend window; a sum whose sessions all left
+    its field blank is no figure (None), as a period without a ledger is."""
+    out = _trend(frames, period, unit, VOLUME_COLUMNS)
+    by_label = {p.label: p for p in recent_periods(period)}
+    for i, label in enumerate(out["期间"]):
+        blanks = unfilled(frames, TRAINING, by_label[label], unit)
+        for field, column in ((PARTICIPANTS.field, "参加人次"), (HOURS.field, "学时")):
+            blank, of = blanks[field]
+            if of and blank == of:
+                out.loc[i, column] = None
+    return out
+
+
+def unfilled(
+    frames: dict[str, pd.DataFrame], dataset: Dataset, period: Period, unit: str | None
+) -> dict[str, tuple[int, int]]:
+    """For each optional count of a dataset (参加人数, 学时): how many records of the period left it
+    blank, and of how many. A sum over blanks alone is no figure; a sum with some is a partial one."""
+    rows = for_unit(frames[dataset.id], unit)
+    rows = rows.loc[in_period(rows, dataset.date_fields[0], period)]
+    counted = [c for c in dataset.columns if c.kind in (Kind.COUNT, Kind.HOURS) and not c.required]
+    return {c.field: (int(rows[c.field].isna().sum()), len(rows)) for c in counted}
 
 
 def session_timeline(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
@@ -236,13 +258,39 @@ def records_table(rows: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
 
 
 def chinese(rows: pd.DataFrame, dataset: Dataset, fields: list[str]) -> pd.DataFrame:
-    """Selected fields under their Chinese column names; dates as dates, yes/no as 是/否."""
+    """Selected fields under their Chinese column names; dates as dates, yes/no as 是/否, and an empty
+    optional cell as —（what it means）, e.g. —（未办结）: a blank is neither 0 nor a missing value."""
     out = pd.DataFrame(index=rows.index)
     for name in fields:
         col = rows[name]
         if pd.api.types.is_datetime64_any_dtype(col):
             col = col.dt.date
-        elif pd.api.types.is_bool_dtype(col):
+        elif pd.api.types.is_bool_dtype(col) or dataset.column(name).kind == Kind.YESNO:
             col = col.map({True: "是", False: "否"}).astype(object)
-        out[dataset.column(name).name] = col
+        out[dataset.column(name).name] = _blanks_explained(col, rows, dataset.column(name), dataset)
     return out.reset_index(drop=True)
+
+
+def blank_text(reason: str) -> str:
+    """How an empty cell is shown, on pages and in exports: —（未办结）."""
+    return f"—（{reason}）"
+
+
+def _blanks_explained(col: pd.Series, rows: pd.DataFrame, column: Column, dataset: Dataset) -> pd.Series:
+    """A column with each empty cell replaced by blank_text of its reason (Column.blank): a column
+    without its own reason takes that of the field it goes with when that is empty too."""
+    missing = col.isna()
+    if column.required or not missing.any():
+        return col
+    reason = pd.Series(column.blank or NOT_FILLED, index=rows.index, dtype=object)
+    if not column.blank and column.only_with in rows.columns:
+        other = dataset.column(column.only_with)
+        reason = reason.mask(rows[other.field].isna(), other.blank or NOT_FILLED)
+    return col.map(_as_text, na_action="ignore").astype(object).mask(missing, reason.map(blank_text))
+
+
+def _as_text(value: object) -> str:
+    """A cell of a column that also holds —（…）: one type per column, as tables and Arrow need."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value.isoformat() if isinstance(value, date) else str(value)

@@ -26,7 +26,8 @@ Frames = dict[str, pd.DataFrame]
 def overview(frames: Frames, period: Period, unit: str | None, goals: Targets) -> dict:
     compared = compare(frames, period, unit)
     covered = {d.id: tables.covers(frames, d, unit, period) for d in (PETITIONS, LITIGATION, TRAINING)}
-    return {"kpis": compared, "cards": build_cards(compared, goals, covered)}
+    blanks = {TRAINING.id: tables.unfilled(frames, TRAINING, period, unit)}
+    return {"kpis": compared, "cards": build_cards(compared, goals, covered, blanks)}
 
 
 def petitions(frames: Frames, period: Period, unit: str | None, goals: Targets) -> dict:
@@ -60,6 +61,7 @@ def sessions(frames: Frames, period: Period, unit: str | None, goals: Targets) -
         "by_type": tables.sessions_by_type(frames, period, unit),
         "volume": tables.session_volume(frames, period, unit),
         "timeline": tables.session_timeline(frames, period, unit),
+        "unfilled": tables.unfilled(frames, TRAINING, period, unit),
     }
 
 

@@ -6,14 +6,18 @@ the period, the unit and the measure, and carries the source footnote (style.fin
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import escape
 from .style import ALERT, NEUTRAL, OK, OUTCOME_COLORS, PALETTE, ChartContext, empty_figure, finish
 
 NO_DATA = "本期没有数据"
+RATE_STEPS = 6  # the hearings chart's rate axis runs 0–120% in steps of 20%
 
 
 def file_stem(title: str, ctx: ChartContext) -> str:
@@ -22,14 +26,36 @@ def file_stem(title: str, ctx: ChartContext) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", raw)
 
 
-def _period_ticks(fig: go.Figure, periods: pd.Series) -> None:
-    """Period names on two lines (2024年 / 第1季度), so eight of them fit without slanting.
+def _period_ticks(fig: go.Figure, periods: pd.Series, ctx: ChartContext) -> None:
+    """Period names on two lines (2024年 / 第1季度), so eight of them fit without slanting; on a phone
+    shorter still (24年 / 1季度).
 
     The line break lives in the axis's tick text, not in the data: trace data is escaped as text.
     """
     labels = list(dict.fromkeys(periods))
-    two_lines = [p.replace("年", "年<br>", 1) if len(p) > 5 else p for p in labels]
-    fig.update_xaxes(tickmode="array", tickvals=labels, ticktext=two_lines, categoryorder="array", categoryarray=labels)
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=labels,
+        ticktext=[_two_lines(p, ctx.compact) for p in labels],
+        categoryorder="array",
+        categoryarray=labels,
+    )
+
+
+def _two_lines(label: str, compact: bool) -> str:
+    """A period's tick: its year above the part of the year (periods.py names every period so)."""
+    year, _, part = label.partition("年")
+    if not part:
+        return label
+    return f"{year[2:]}年<br>{part.removeprefix('第')}" if compact else f"{year}年<br>{part}"
+
+
+def _category_ticks(fig: go.Figure, axis: str, names: list[str], ctx: ChartContext) -> None:
+    """On a phone, long category names (ledger text, escaped here) break into lines of six characters."""
+    if ctx.compact:
+        wrapped = ["<br>".join(escape.plotly(n[i : i + 6]) for i in range(0, len(n), 6)) for n in map(str, names)]
+        shown = [escape.plotly(n) for n in map(str, names)]  # the trace's values, as finish escapes them
+        fig.update_layout({f"{axis}axis": {"tickmode": "array", "tickvals": shown, "ticktext": wrapped}})
 
 
 def _whole_steps(fig: go.Figure, axis: str, largest: float) -> None:
@@ -60,8 +86,9 @@ def share_bar(df: pd.DataFrame, ctx: ChartContext, title: str, category: str) ->
             hovertemplate="%{y}：%{x}件<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="件数（件）", range=[0, data["件数"].max() * 1.3])
+    fig.update_xaxes(title_text="件数（件）", range=[0, data["件数"].max() * (1.7 if ctx.compact else 1.3)])
     fig.update_yaxes(title_text="")
+    _category_ticks(fig, "y", list(data[category]), ctx)
     _whole_steps(fig, "x", data["件数"].max())
     return finish(fig, f"{title} · 共{int(data['件数'].sum()):,}件", "件", ctx)
 
@@ -86,8 +113,13 @@ def year_on_year(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
     )
     fig.update_yaxes(title_text="件数（件）", rangemode="tozero")
     fig.update_xaxes(title_text="月份")
+    if ctx.compact:  # twelve level labels fit a phone as numbers only
+        fig.update_xaxes(
+            tickmode="array", tickvals=list(df["月份"]), ticktext=[m.removesuffix("月") for m in df["月份"]]
+        )
+        fig.update_traces(textfont={"size": 9})
     _whole_steps(fig, "y", max(v for v in [*ours, *theirs, 0] if v is not None))
-    return finish(fig, title, "件", ctx)
+    return finish(fig, title, "件（横轴为月份）" if ctx.compact else "件", ctx)
 
 
 def _values(column: pd.Series) -> list[int | None]:
@@ -95,8 +127,8 @@ def _values(column: pd.Series) -> list[int | None]:
     return [None if pd.isna(v) else int(v) for v in column]
 
 
-def _labels(values: list[int | None]) -> list[str]:
-    return ["" if v is None else f"{v:,}" for v in values]
+def _labels(values: list[float | int | None]) -> list[str]:
+    return ["" if v is None else _number(v) for v in values]
 
 
 def rate_lines(
@@ -126,21 +158,29 @@ def rate_lines(
         )
     fig.update_yaxes(title_text="比率（%）", tickformat=".0%", range=[0, 1.15])
     fig.update_xaxes(title_text="期间")
-    _period_ticks(fig, df["期间"])
+    _period_ticks(fig, df["期间"], ctx)
     return finish(fig, title, "%", ctx)
 
 
-def counts_by_period(df: pd.DataFrame, ctx: ChartContext, title: str, columns: list[str], measure: str) -> go.Figure:
-    """Grouped bars of counts per period, labelled."""
+def counts_by_period(
+    df: pd.DataFrame, ctx: ChartContext, title: str, columns: list[str], measure: str, empty: str = "各期均无数据"
+) -> go.Figure:
+    """Grouped bars of counts per period, labelled; a period without a figure (None) has no bar.
+    `empty` says why there is nothing to draw (no ledger, or a field every record left blank)."""
+    if df[columns].isna().all().all():
+        return empty_figure(empty, title, ctx)
     if df[columns].fillna(0).to_numpy().sum() == 0:
         return empty_figure("各期均无数据", title, ctx)
     fig = go.Figure()
     for i, name in enumerate(columns):
-        fig.add_bar(x=df["期间"], y=df[name], name=name, text=df[name], textposition="outside", marker_color=PALETTE[i])
+        values = [None if pd.isna(v) else v for v in df[name]]
+        fig.add_bar(
+            x=df["期间"], y=values, name=name, text=_labels(values), textposition="outside", marker_color=PALETTE[i]
+        )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text=f"数量（{measure}）", rangemode="tozero")
     fig.update_xaxes(title_text="期间")
-    _period_ticks(fig, df["期间"])
+    _period_ticks(fig, df["期间"], ctx)
     if all(pd.api.types.is_integer_dtype(df[name]) for name in columns):
         _whole_steps(fig, "y", df[columns].max().max())
     return finish(fig, title, measure, ctx)
@@ -163,7 +203,7 @@ def stacked_by_period(
         )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="期间")
-    _period_ticks(fig, df["期间"])
+    _period_ticks(fig, df["期间"], ctx)
     fig.update_yaxes(title_text=f"{value}（{measure}）", rangemode="tozero")
     _whole_steps(fig, "y", df.groupby("期间")[value].sum().max())
     return finish(fig, title, measure, ctx)
@@ -185,8 +225,9 @@ def outcomes(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
         )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="件数（件）")
+    _category_ticks(fig, "y", list(dict.fromkeys(df["案件类型"])), ctx)
     _whole_steps(fig, "x", df.groupby("案件类型")["件数"].sum().max())
-    return finish(fig, title, "件", ctx)
+    return finish(fig, f"{title} · 共{int(df['件数'].sum()):,}件", "件", ctx)
 
 
 def simple_bar(df: pd.DataFrame, ctx: ChartContext, title: str, category: str, value: str, measure: str) -> go.Figure:
@@ -206,7 +247,12 @@ def simple_bar(df: pd.DataFrame, ctx: ChartContext, title: str, category: str, v
     fig.update_yaxes(title_text=f"{value}（{measure}）", rangemode="tozero")
     fig.update_xaxes(title_text=category)
     _whole_steps(fig, "y", df[value].max())
-    return finish(fig, title, measure, ctx)
+    return finish(fig, f"{title} · 共{_number(df[value].sum())}{measure}", measure, ctx)
+
+
+def _number(value: float) -> str:
+    """A total as a title states it: 19, 1,234 or 4.5."""
+    return f"{value:,.1f}".rstrip("0").rstrip(".") if value % 1 else f"{int(value):,}"
 
 
 def appearances(df: pd.DataFrame, ctx: ChartContext, title: str, target: float) -> go.Figure:
@@ -241,47 +287,96 @@ def appearances(df: pd.DataFrame, ctx: ChartContext, title: str, target: float) 
         annotation_text=f"目标 {target:.0%}",
         annotation_position="bottom right",
     )
+    # Both axes have RATE_STEPS equal steps on one set of gridlines: the counts' step is a whole number
+    # chosen so the bars keep to the lower part and the rate line runs above them (labels never collide).
+    step = max(1, math.ceil(max(df["开庭"].max(), 1) * 1.7 / RATE_STEPS))
     fig.update_layout(
         barmode="group",
-        # Bars keep to the lower part, the rate line runs above them: labels never collide.
-        yaxis={"title": {"text": "次数（次）"}, "range": [0, max(df["开庭"].max(), 1) * 1.7]},
+        yaxis={"title": {"text": "次数（次）"}, "range": [0, step * RATE_STEPS], "tick0": 0, "dtick": step},
         yaxis2={
             "title": {"text": "出庭率（%）"},
             "overlaying": "y",
             "side": "right",
             "tickformat": ".0%",
-            "range": [0, 1.15],
-            "dtick": 0.2,
+            "range": [0, RATE_STEPS * 0.2],
+            "tickmode": "array",
+            "tickvals": [i / 5 for i in range(6)],  # 0–100%: the top gridline (120%) is the counts' only
             "showgrid": False,
         },
     )
     fig.update_xaxes(title_text="期间")
-    _period_ticks(fig, df["期间"])
-    _whole_steps(fig, "y", df["开庭"].max())
+    _period_ticks(fig, df["期间"], ctx)
     return finish(fig, title, "次、%", ctx)
 
 
 def timeline(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
-    """Sessions on a date axis, one row per type, each point labelled with its name."""
+    """Sessions on a date axis (5月12日), one row per type, each point labelled with a short name that
+    tells it from its neighbours (short_names); the full name and date on hover."""
     if df.empty:
         return empty_figure(NO_DATA, title, ctx)
     fig = go.Figure()
+    short = short_names(list(df["名称"]), 8 if ctx.compact else 12)
+    days = pd.to_datetime(df["日期"])
+    one_year = days.dt.year.nunique() == 1
     for i, (kind, part) in enumerate(df.groupby("类型", sort=True)):
         fig.add_scatter(
-            x=pd.to_datetime(part["日期"]),
+            x=days[part.index],
             y=[kind] * len(part),
             name=str(kind),
             mode="markers+text",
-            text=[n if len(n) <= 12 else n[:11] + "…" for n in part["名称"]],
+            text=[short[n] for n in part["名称"]],
             # Neighbouring sessions alternate above and below their marker so their names do not overlap.
             textposition=["top center" if j % 2 == 0 else "bottom center" for j in range(len(part))],
-            marker={"size": 14, "color": PALETTE[i % len(PALETTE)]},
+            textfont={"size": 10 if ctx.compact else 13},
+            cliponaxis=False,
+            marker={"size": 11 if ctx.compact else 14, "color": PALETTE[i % len(PALETTE)]},
             customdata=part[["名称"]].to_numpy(),
-            hovertemplate="%{x|%Y-%m-%d}<br>%{customdata[0]}<extra></extra>",
+            hovertemplate="%{x|%Y年%-m月%-d日}<br>%{customdata[0]}<extra></extra>",
         )
-    days = pd.to_datetime(df["日期"])
-    margin = max((days.max() - days.min()) * 0.15, pd.Timedelta(days=20))  # room for the outer labels
-    fig.update_xaxes(title_text="日期", tickformat="%Y-%m-%d", range=[days.min() - margin, days.max() + margin])
+    share, least = (0.3, 60) if ctx.compact else (0.15, 20)  # room for the outer labels, more on a phone
+    margin = max((days.max() - days.min()) * share, pd.Timedelta(days=least))
+    fig.update_xaxes(
+        title_text=f"日期（{days.dt.year.iloc[0]}年）" if one_year else "日期",
+        tickformat="%-m月%-d日" if one_year else "%Y年%-m月",
+        range=[days.min() - margin, days.max() + margin],
+    )
     fig.update_yaxes(title_text="活动类型")
     fig.update_layout(showlegend=False)
-    return finish(fig, title, "场", ctx)
+    return finish(fig, f"{title} · 共{len(df)}场", "场", ctx)
+
+
+BRACKETED = re.compile(r"（[^（）]*）|\([^()]*\)")
+# Where a run of words shared by several names may be cut off: after a closing bracket or quote.
+WORD_ENDS = "）)】」”"
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many characters two names share from their start."""
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def short_names(names: list[str], limit: int) -> dict[str, str]:
+    """A label of at most `limit` characters for each name, different for different names.
+
+    Names that share a long beginning (局党组理论学习中心组（扩大）第五次… and …第七次…) lose it up to
+    its last closing bracket or quote, so what tells them apart stays; bracketed asides go next; what is
+    still too long is cut with "…", and any label still shared is numbered.
+    """
+    out: dict[str, str] = {}
+    distinct = list(dict.fromkeys(names))
+    for name in distinct:
+        text = name
+        if len(text) > limit:
+            shared = max((_shared_start(name, other) for other in distinct if other != name), default=0)
+            cut = max(text.rfind(c, 0, shared) for c in WORD_ENDS) + 1
+            if shared >= 4 and 0 < cut < len(text):
+                text = text[cut:]
+        if len(text) > limit and len(plain := BRACKETED.sub("", text)) >= 4:
+            text = plain
+        out[name] = text if len(text) <= limit else text[: limit - 1] + "…"
+    shared_labels, numbered = Counter(out.values()), Counter()
+    for name in distinct:
+        if shared_labels[label := out[name]] > 1:
+            numbered[label] += 1
+            out[name] = f"{label}（{numbered[label]}）"
+    return out

@@ -25,6 +25,7 @@ from ..ingest.reading import DELIMITERS
 from ..ingest.sheets import MAX_TITLE_ROWS, TOTAL_WORDS
 from ..metrics.definitions import INDICATORS, SECTION_TITLES
 from ..metrics.periods import GRANULARITY_LABELS
+from ..metrics.tables import NOT_FILLED, blank_text
 from ..schema import (
     DATASETS,
     DEFAULT_UNIT,
@@ -34,6 +35,9 @@ from ..schema import (
     MAX_KEY_CHARS,
     MAX_META_CHARS,
     MAX_TEXT_CHARS,
+    UNIT_FIELD,
+    Column,
+    Dataset,
     Kind,
 )
 from .words import column_rules
@@ -54,8 +58,8 @@ def _dataset_section() -> list[str]:
             "",
             f"唯一键：{dataset.key_names}。同一键再次上传时替换为新版本（旧版本保留）。",
             "",
-            "| 列名 | 同义列名 | 必填 | 可接受的写法 | 规则与说明 |",
-            "|---|---|---|---|---|",
+            "| 列名 | 同义列名 | 必填 | 可接受的写法 | 规则与说明 | 留空时看板与导出显示 |",
+            "|---|---|---|---|---|---|",
         ]
         for column in dataset.columns:
             lines.append(
@@ -68,12 +72,27 @@ def _dataset_section() -> list[str]:
                         "是" if column.required else "否",
                         ACCEPTED_FORMS[column.kind],
                         column_rules(dataset, column),
+                        blank_shown(dataset, column),
                     )
                 )
                 + " |"
             )
         lines.append("")
     return lines
+
+
+def blank_shown(dataset: Dataset, column: Column) -> str:
+    """What the records tables and their exports show for an empty cell of the column (tables.chinese)."""
+    if column.required:
+        return "不可留空"
+    if column.field == UNIT_FIELD:
+        return f"导入时填为默认单位（{DEFAULT_UNIT}）"
+    if column.blank:
+        return blank_text(column.blank)
+    if column.only_with:
+        other = dataset.column(column.only_with)
+        return f"{other.name}也留空时 {blank_text(other.blank or NOT_FILLED)}，否则 {blank_text(NOT_FILLED)}"
+    return blank_text(NOT_FILLED)
 
 
 def _date_rules() -> list[str]:

@@ -137,20 +137,28 @@ def sheet_parts(name: str, df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 RATE_WORDS = ("率", "占比")  # a column whose name holds one of these holds fractions: shown as 12.5%
 
 
-def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """A workbook with one sheet per table (several for a table longer than a sheet), headers bold,
-    columns sized, rates as percentages. Every text is a text cell: what reads like a formula (= + - @)
-    shows as typed and never runs, also once edited (the cell keeps Excel's quote prefix, unseen)."""
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], heading: tuple[str, ...] = ()) -> bytes:
+    """A workbook with one sheet per table (several for a table longer than a sheet), under the
+    `heading` lines (what it is, its period and unit, its source: ChartContext.heading) and a blank row,
+    headers bold, columns sized, rates as percentages. Every text is a text cell: what reads like a
+    formula (= + - @) shows as typed and never runs, also once edited (the cell keeps Excel's quote
+    prefix, unseen)."""
     from openpyxl.styles import Font
 
+    top = len(heading) + 1 if heading else 0  # rows above the header
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for sheet_name, df in (part for name, table in sheets.items() for part in sheet_parts(name, table)):
-            safe_frame(df).to_excel(writer, sheet_name=sheet_name, index=False)
+            safe_frame(df).to_excel(writer, sheet_name=sheet_name, index=False, startrow=top)
             sheet = writer.sheets[sheet_name]
-            for cell in sheet[1]:
+            for row, line in enumerate(heading, start=1):
+                cell = sheet.cell(row=row, column=1, value=neutralise(line))
+                cell.data_type, cell.quotePrefix = "s", line.startswith(FORMULA_PREFIXES)
+                cell.font = Font(bold=row == 1, size=14 if row == 1 else 10, color=None if row == 1 else "5F6B7A")
+            for cell in sheet[top + 1]:
                 cell.font = Font(bold=True)
-            for column in sheet.columns:
+            sheet.freeze_panes = sheet.cell(row=top + 2, column=1)
+            for column in sheet.iter_cols(min_row=top + 1):
                 width = max(len(str(c.value or "")) for c in column)
                 sheet.column_dimensions[column[0].column_letter].width = min(max(10, width * 2 + 2), 60)
                 rate = any(word in str(column[0].value) for word in RATE_WORDS)

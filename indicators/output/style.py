@@ -26,6 +26,19 @@ TEMPLATE_NAME = "fazhi"
 WIDTH, HEIGHT = 960, 540
 BOTTOM_MARGIN = 120
 FOOTNOTE_DROP = 96  # pixels below the plot area: under two-line ticks and the axis title, above the edge
+# A phone's layout (ChartContext.compact): below this many CSS pixels of window width (ui.narrow), charts
+# wrap their title, legend and footnote, drop axis titles the subtitle already names, and keep labels level.
+COMPACT_BELOW = 640
+COMPACT = {
+    "height": 480,
+    "title_chars": 14,  # CJK characters per title line at 17 px in about 350 px
+    "scope_chars": 26,  # per subtitle line at 12 px
+    "foot_chars": 30,  # per footnote line at 10 px
+    "legend_px": 240,  # the width a horizontal legend surely has on one row (the plot's, between the axes)
+    "title_pad": 30,  # plotly sets a multi-line title's first line this far below its anchor
+}
+# Where a wrapped line may end, best first: (separator, how many of its characters end the line).
+SEPARATORS = ((" · ", 0), ("；", 1), ("（", 0), ("：", 1), ("，", 1))
 
 _base = pio.templates["plotly_white"]
 TEMPLATE = go.layout.Template(_base)
@@ -53,12 +66,17 @@ class ChartContext:
     as_of: date
     sample: str = ""
     source: str = SOURCE
+    compact: bool = False  # drawn for a phone's width (COMPACT); exports always use the full layout
 
     def footnote(self) -> str:
         sample = {"all": "（示例数据，据2024年度报告生成）", "part": "（含示例数据，据2024年度报告生成）"}.get(
             self.sample, ""
         )
         return f"数据来源：{self.source}{sample}；数据截至 {self.as_of.isoformat()}"
+
+    def heading(self, title: str) -> tuple[str, ...]:
+        """The lines above an exported table, as the chart's title and footnote say them."""
+        return (title, f"期间：{self.period_label} · 单位：{self.unit_label}", self.footnote())
 
 
 # Trace attributes that carry data (ledger text among it) and that Plotly renders as pseudo-HTML.
@@ -88,21 +106,57 @@ def escape_data(fig: go.Figure) -> None:
                 trace[attr] = _escaped(trace[attr])
 
 
+def wrap(text: str, width: int) -> list[str]:
+    """Text in lines of at most `width` characters, broken at the first kind of SEPARATORS found past
+    the first third of a line, else after `width` characters."""
+    lines, rest = [], text
+    while len(rest) > width:
+        end = start = width
+        for sep, kept in SEPARATORS:
+            at = rest.rfind(sep, 0, width if kept else width + len(sep))
+            if at >= 0 and at + kept > width // 3:
+                end = at + kept  # the line keeps "：", "；" and "，"
+                start = at + len(sep) if sep == " · " else end  # drops " · ", and "（" opens the next line
+                break
+        lines.append(rest[:end])
+        rest = rest[start:]
+    return [*lines, rest] if rest else lines
+
+
+def lines(parts: list[str]) -> str:
+    """Lines of our text, each escaped for Plotly, joined with Plotly's line break."""
+    return "<br>".join(escape.plotly(p) for p in parts)
+
+
+def legend_rows(fig: go.Figure, width: int) -> int:
+    """How many rows a horizontal legend of the figure's named traces may take in `width` pixels (0: none).
+
+    One row when every entry fits; else plotly lays entries out in columns as wide as the widest,
+    which on a phone is often one: counted as one row each, so the legend never reaches the title.
+    """
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
+    if len(names) < 2 or fig.layout.showlegend is False:
+        return 0
+    return 1 if sum(13 * len(name) + 45 for name in names) <= width else len(names)
+
+
 def finish(fig: go.Figure, title: str, measure: str, ctx: ChartContext) -> go.Figure:
     """Escape the data, apply the template, a two-line title (what, measure; period and unit), the footnote.
 
-    Every chart builder ends here, so this is the one place ledger text leaves for Plotly.
+    Every chart builder ends here, so this is the one place ledger text leaves for Plotly. A compact
+    context (a phone) gets the same content laid out for about 350 pixels (compact_layout).
     """
     escape_data(fig)
-    scope = " · ".join(escape.plotly(p) for p in (ctx.period_label, ctx.unit_label, f"单位：{measure}"))
+    scope = " · ".join((ctx.period_label, ctx.unit_label, *([f"单位：{measure}"] if measure else [])))
+    footnote = ctx.footnote()
     fig.update_layout(
         template=TEMPLATE_NAME,
-        title={"text": f"{escape.plotly(title)}<br><span style='font-size:14px;color:{NEUTRAL}'>{scope}</span>"},
+        title={"text": f"{lines([title])}<br><span style='font-size:14px;color:{NEUTRAL}'>{lines([scope])}</span>"},
         width=None,
         height=HEIGHT,
     )
     fig.add_annotation(
-        text=escape.plotly(ctx.footnote()),
+        text=lines([footnote]),
         xref="paper",
         yref="paper",
         x=0,
@@ -113,7 +167,41 @@ def finish(fig: go.Figure, title: str, measure: str, ctx: ChartContext) -> go.Fi
         showarrow=False,
         font={"size": 11, "color": NEUTRAL},
     )
+    if ctx.compact:
+        compact_layout(fig, title, scope, footnote)
     return fig
+
+
+def compact_layout(fig: go.Figure, title: str, scope: str, footnote: str) -> None:
+    """A phone's layout: title, subtitle and footnote wrapped, the legend on its own rows between the
+    title and the plot, no axis titles (the subtitle names the unit), level tick labels, small text."""
+    heads, scopes = wrap(title, COMPACT["title_chars"]), wrap(scope, COMPACT["scope_chars"])
+    feet = wrap(footnote, COMPACT["foot_chars"])
+    legend = legend_rows(fig, COMPACT["legend_px"])
+    head_px = COMPACT["title_pad"] + 22 * (len(heads) - 1) + 17 * len(scopes)
+    two_line_ticks = any("<br>" in str(t) for t in (fig.layout.xaxis.ticktext or ()))
+    drop = 48 if two_line_ticks else 30
+    right = 48 if "yaxis2" in fig.layout and fig.layout.yaxis2.overlaying else 12
+    fig.update_layout(
+        height=COMPACT["height"] + 22 * legend + 13 * (len(heads) + len(feet)),
+        title={
+            "text": f"{lines(heads)}<br><span style='font-size:12px;color:{NEUTRAL}'>{lines(scopes)}</span>",
+            "font": {"size": 17},
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": COMPACT["title_pad"]},
+        },
+        legend={"x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "font": {"size": 12}},
+        margin={"l": 8, "r": right, "t": head_px + 24 * legend + 16, "b": drop + 13 * len(feet) + 10},
+        font={"size": 12},
+        uniformtext={"minsize": 9, "mode": "hide"},
+    )
+    fig.update_xaxes(title_text="", tickangle=0, tickfont={"size": 11}, automargin=True)
+    fig.update_yaxes(title_text="", tickfont={"size": 11}, automargin=True)
+    for note in fig.layout.annotations:
+        if note.yshift == -FOOTNOTE_DROP:
+            note.update(text=lines(feet), yshift=-drop, font={"size": 10})
 
 
 def empty_figure(message: str, title: str, ctx: ChartContext) -> go.Figure:
@@ -122,4 +210,4 @@ def empty_figure(message: str, title: str, ctx: ChartContext) -> go.Figure:
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 16})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return finish(fig, title, "—", ctx)
+    return finish(fig, title, "", ctx)
