@@ -165,10 +165,11 @@ def png_exports(runs: int) -> tuple[float, list[float], list[float]]:
     period = parse_period("2024Q4")
     engine = make_engine()
     try:
-        frames = load.load_frames(Store(engine), *data_span(period))
+        store = Store(engine)
+        frames = load.load_frames(store, *data_span(period))
+        data = views.petitions(frames, period, None, store.targets())
     finally:
         engine.dispose()
-    data = views.petitions(frames, period, None)
     ctx = ChartContext(period.label, "全部单位", period.end, "all")
     fig = charts.year_on_year(data["monthly"], ctx, "每月信访件数：2024年与2023年对比")
     cold = timed(lambda: export.figure_png(fig))
