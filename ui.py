@@ -146,37 +146,41 @@ STREAMLIT_WORDS = {
     "Statistics": "统计",
     "Wrap": "自动换行",
     "Rename": "重命名",
+    "Open": "展开选项",
 }
+# Where the script never translates: the page's and sidebar's Markdown, metrics, options, inputs and charts
+# show ledger and user text (tooltips, drawn outside both, are Streamlit's own words).
+KEEP_AS_SHOWN = (
+    "[data-testid=stMain] [data-testid=stMarkdownContainer], [data-testid=stSidebar] [data-testid=stMarkdownContainer], "
+    "[data-testid=stMetric], [role=listbox], [role=option], input, textarea, .stPlotlyChart"
+)
 TRANSLATE_JS = """<script>
 (() => {
   if (window.__zhWords) return;
   const words = window.__zhWords = __WORDS__;
+  // Never where text from a ledger or a user is shown (a unit may be called "Search"); charts translate themselves.
+  const theirs = (e) => !e || !e.closest || e.closest(__KEEP__);
+  const text = (n) => { const zh = words[n.nodeValue.trim()]; if (zh && !theirs(n.parentElement)) n.nodeValue = zh; };
+  const attribute = (e, a) => { const zh = words[e.getAttribute(a)]; if (zh && !theirs(e)) e.setAttribute(a, zh); };
   const fix = (root) => {
+    if (theirs(root)) return;
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const zh = words[n.nodeValue.trim()];
-      if (zh) n.nodeValue = zh;
-    }
-    const all = root.querySelectorAll ? root.querySelectorAll("[aria-label], [title]") : [];
-    for (const e of all) for (const a of ["aria-label", "title"]) {
-      const zh = words[e.getAttribute(a)];
-      if (zh) e.setAttribute(a, zh);
-    }
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) text(n);
+    for (const e of root.querySelectorAll("[aria-label], [title]")) for (const a of ["aria-label", "title"]) attribute(e, a);
   };
   new MutationObserver((changes) => {
     for (const c of changes) {
-      if (c.type === "characterData") { const zh = words[c.target.nodeValue.trim()]; if (zh) c.target.nodeValue = zh; }
-      else if (c.type === "attributes") { const zh = words[c.target.getAttribute(c.attributeName)]; if (zh) c.target.setAttribute(c.attributeName, zh); }
-      else for (const n of c.addedNodes) {
-        const at = n.nodeType === 3 ? n.parentElement : n;
-        if (at && at.closest && !at.closest(".stPlotlyChart")) fix(at);  // charts translate themselves
-      }
+      if (c.type === "characterData") text(c.target);
+      else if (c.type === "attributes") attribute(c.target, c.attributeName);
+      else for (const n of c.addedNodes) fix(n.nodeType === 3 ? n.parentElement : n);
     }
   }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
                              attributeFilter: ["aria-label", "title"]});
   fix(document.body);
 })();
-</script>""".replace("__WORDS__", json.dumps(STREAMLIT_WORDS, ensure_ascii=False))
+</script>""".replace("__WORDS__", json.dumps(STREAMLIT_WORDS, ensure_ascii=False)).replace(
+    "__KEEP__", json.dumps(KEEP_AS_SHOWN)
+)
 # The chart toolbar's tooltips in Chinese (plotly.js takes a locale inline in the chart's config).
 PLOTLY_LOCALE = {
     "zh-CN": {

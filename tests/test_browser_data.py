@@ -100,8 +100,10 @@ def choose_quarter(page: Page, label: str) -> None:
     sidebar = page.get_by_test_id("stSidebar")
     page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for()  # the sidebar is drawn last
     sidebar.get_by_text("季度", exact=True).click()
+    period = sidebar.get_by_test_id("stSelectbox").filter(has_text="期间")
+    expect(period.get_by_role("combobox")).to_have_value(re.compile("季度"))  # the rerun drew the quarters
     page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for()
-    sidebar.get_by_test_id("stSelectbox").filter(has_text="期间").click()
+    period.click()
     page.get_by_role("option", name=label, exact=True).click()
     expect(page.get_by_role("heading", name=f"法治政府建设指标总览 · {label}")).to_be_visible()
 
@@ -284,6 +286,8 @@ def test_hostile_file_names_and_cells_are_shown_as_text_and_nothing_is_fetched(p
     shot(page, "hostile-names")
 
     open_page(page, "信访")
+    expect(page.get_by_role("heading", name="本期信访记录")).to_be_visible()  # the whole page, after its first chart
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for()
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_test_id("stSelectbox").filter(has_text="单位").click()
     page.get_by_role("option", name=HOSTILE_UNIT).click()
