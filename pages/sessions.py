@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from indicators.metrics.cards import all_blank, blank_note, fmt_number
+from indicators.metrics.definitions import indicator
 from indicators.output import charts
 from indicators.schema import HOURS, PARTICIPANTS
 
@@ -16,15 +17,17 @@ if not data["covered"]:
         icon=":material/info:",
     )
 
-# The two sums of a field staff may leave blank: (column, card and chart title, unit, chart key).
-SUMS = ((PARTICIPANTS, "参加人次", "人次", "people"), (HOURS, "学时", "小时", "hours"))
+# The two sums of a field staff may leave blank: (column, its indicator as declared, chart key).
+SUMS = tuple(
+    (column, indicator("training", column.field), key) for column, key in ((PARTICIPANTS, "people"), (HOURS, "hours"))
+)
 
 first, *others = st.columns(3)
 first.metric("活动场次", ui.covered(data, fmt_number(k["sessions"], "场")), border=True)
-for card, (column, label, unit, _) in zip(others, SUMS, strict=True):
+for card, (column, sum_of, _) in zip(others, SUMS, strict=True):
     blank, of = data["unfilled"][column.field]
-    shown = "—" if all_blank(data["unfilled"], column.field) else fmt_number(k[column.field], unit)
-    card.metric(label, ui.covered(data, shown), border=True)
+    shown = "—" if all_blank(data["unfilled"], column.field) else fmt_number(k[column.field], sum_of.unit)
+    card.metric(sum_of.name, ui.covered(data, shown), border=True)
     if data["covered"] and blank:
         card.caption(ui.md("{}", blank_note("training", column.field, blank, of)))
 
@@ -35,9 +38,9 @@ ui.chart(charts.stacked_by_period, data["by_type"], trend, "培训学法活动�
 
 def rest() -> None:
     """The later charts and the records: after the first chart is painted (ui.after_first_chart)."""
-    for column, label, unit, key in SUMS:
+    for column, sum_of, key in SUMS:
         empty = f"各期活动均未填写{column.name}" if data["covered"] else "各期均无台账数据"
-        ui.chart(charts.counts_by_period, data["volume"], trend, label, key, [label], unit, empty)
+        ui.chart(charts.counts_by_period, data["volume"], trend, sum_of.name, key, [sum_of.name], sum_of.unit, empty)
     ui.chart(charts.timeline, data["timeline"], ctx, "培训学法活动时间线", "timeline")
 
 
