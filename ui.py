@@ -534,7 +534,7 @@ def sidebar() -> Selection | None:
         opened = linked_view(units) or (opening_period(first, last, date.today()), units[0])
         state["granularity"], state["period"] = opened[0].granularity, opened[0].code
         choose_unit(opened[1])
-    options = [p.code for p in reversed(periods_between(first, last, Granularity(state["granularity"])))]
+    options = period_options(first, last)
     if state.get("period") not in options:
         state["period"] = period_of(last, state["granularity"]).code
     if state.get("unit") not in units:
@@ -543,6 +543,11 @@ def sidebar() -> Selection | None:
     st.query_params.from_dict({"period": period.code, **({"unit": unit} if unit else {})})  # a link reopens this view
     sample = sample_share(db_url(), version, scope_key(), unit) if facts["sample"] else ""
     return Selection(period, unit, version, sample, min(period.end, last), actor().total_label())
+
+
+def period_options(first: date, last: date) -> list[str]:
+    """The period box's options at the chosen granularity: every period with data, newest first."""
+    return [p.code for p in reversed(periods_between(first, last, Granularity(st.session_state["granularity"])))]
 
 
 def viewable_units(units: list[str]) -> list[str | None]:
@@ -565,7 +570,7 @@ def sidebar_widgets(selection: Selection) -> None:
         horizontal=True,
         key="granularity",
     )
-    options = [p.code for p in reversed(periods_between(first, last, Granularity(st.session_state["granularity"])))]
+    options = period_options(first, last)
     st.sidebar.selectbox("期间", options, format_func=lambda c: parse_period(c).label, key="period")
     total = selection.total_label
     units = viewable_units(facts["units"])

@@ -3,8 +3,9 @@
 import streamlit as st
 
 import ui
-from indicators.metrics.cards import all_blank, blank_note, fmt_number
+from indicators.metrics.cards import blank_note, fmt_number
 from indicators.metrics.definitions import indicator
+from indicators.metrics.tables import all_blank
 from indicators.output import charts
 from indicators.schema import HOURS, PARTICIPANTS
 

@@ -11,6 +11,7 @@ from ..config import Targets, targets
 from ..schema import BY_ID, HOURS, PARTICIPANTS
 from .definitions import SECTION_TITLES, Direction, indicator
 from .periods import Period
+from .tables import all_blank
 
 __all__ = ["CARD_SPECS", "SECTION_TITLES", "Card", "CardSpec", "build_cards"]
 
@@ -148,12 +149,6 @@ def blank_note(section: str, field: str, blank: int, of: int) -> str:
     if blank and blank == of:
         return f"本期{of}{dataset.row_label}均未填写{name}"
     return f"其中{blank}{dataset.row_label}未填写{name}，按 0 计" if blank else ""
-
-
-def all_blank(unfilled: dict[str, tuple[int, int]], field: str) -> bool:
-    """Whether every record of the period left the field blank (there being any record)."""
-    blank, of = unfilled.get(field, (0, 0))
-    return of > 0 and blank == of
 
 
 def build_cards(

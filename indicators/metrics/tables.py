@@ -222,8 +222,7 @@ def session_volume(frames: dict[str, pd.DataFrame], period: Period, unit: str | 
     for i, label in enumerate(out["期间"]):
         blanks = unfilled(frames, TRAINING, by_label[label], unit)
         for field, column in ((PARTICIPANTS.field, "参加人次"), (HOURS.field, "学时")):
-            blank, of = blanks[field]
-            if of and blank == of:
+            if all_blank(blanks, field):
                 out.loc[i, column] = None
     return out
 
@@ -237,6 +236,12 @@ def unfilled(
     rows = rows.loc[in_period(rows, dataset.date_fields[0], period)]
     counted = [c for c in dataset.columns if c.kind in (Kind.COUNT, Kind.HOURS) and not c.required]
     return {c.field: (int(rows[c.field].isna().sum()), len(rows)) for c in counted}
+
+
+def all_blank(unfilled: dict[str, tuple[int, int]], field: str) -> bool:
+    """Whether every record of the period left the field blank (there being any record): see unfilled."""
+    blank, of = unfilled.get(field, (0, 0))
+    return of > 0 and blank == of
 
 
 def session_timeline(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:
