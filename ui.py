@@ -55,6 +55,7 @@ DATA_PAGE = "pages/data.py"
 ADMIN_PAGE = "pages/admin.py"
 AUDIT_PAGE = "pages/audit.py"
 SELECTION_KEY = "selection"
+SIDEBAR_KEYS = ("granularity", "period", "unit")  # the sidebar widgets' state (sidebar, sidebar_widgets)
 AUTH_KEY = "auth"  # the signed-in user's name and when they signed in and were last seen
 ACTOR_KEY = "actor"  # who this session acts as on this run (set by dashboard.py before the page runs)
 FLASH_KEY = "sign_in_flash"
@@ -148,11 +149,12 @@ STREAMLIT_WORDS = {
     "Rename": "重命名",
     "Open": "展开选项",
 }
-# Where the script never translates: the page's and sidebar's Markdown, metrics, options, inputs and charts
-# show ledger and user text (tooltips, drawn outside both, are Streamlit's own words).
+# Where the script never translates: the page's and sidebar's Markdown, metrics, options, inputs, charts
+# and a table's cells (its grid, which a screen reader reads) show ledger and user text (tooltips, drawn
+# outside all these, are Streamlit's own words).
 KEEP_AS_SHOWN = (
     "[data-testid=stMain] [data-testid=stMarkdownContainer], [data-testid=stSidebar] [data-testid=stMarkdownContainer], "
-    "[data-testid=stMetric], [role=listbox], [role=option], input, textarea, .stPlotlyChart"
+    "[data-testid=stMetric], [role=listbox], [role=option], [role=grid], input, textarea, .stPlotlyChart"
 )
 TRANSLATE_JS = """<script>
 (() => {
@@ -233,19 +235,23 @@ PRINT_BUTTON = """<button type="button" class="print-page">打印/导出PDF</but
 @media print {.print-page {display: none !important;}}
 </style>
 <script>document.querySelectorAll(".print-page").forEach((b) => { b.onclick = () => window.print(); });</script>"""
-# A session's first page draws its cards and first chart before anything else; the rest follows once
-# the browser has drawn that chart. Streamlit has no event for that: a script (in st.html, whose code
-# the page has loaded already) waits for the chart's drawing and clicks a hidden button, whose rerun
-# draws the whole page.
+# A session's first chart page draws its title, cards and first chart before anything else: no buttons,
+# definitions or sidebar widgets, whose code the browser would load and run while it loads plotly.js.
+# The rest follows PAINT_DELAY_MS after the browser has drawn that chart, time for the screen to show it
+# before the server and browser turn to the later charts. Streamlit has no event for a drawn chart: a
+# script (in st.html, whose code the page has loaded already) waits for it and clicks a hidden button,
+# whose rerun draws the whole page. bench/pages.py measures the gain against a bare page.
 PAINTED_KEY = "painted"
-DEFERRED_KEY = "deferred"  # this run left the rest of its page for later
+DEFERRED_KEY = "deferred"  # this run draws the top and first chart of its page only
 PAINT_BUTTON_KEY = "first_paint"
+PAINT_DELAY_MS = 500
 PAINT_SCRIPT = f"""<style>.st-key-{PAINT_BUTTON_KEY} {{display: none !important;}}</style>
 <script>
 (() => {{
   const button = () => document.querySelector(".st-key-{PAINT_BUTTON_KEY} button");
   const wait = () => document.querySelector(".js-plotly-plot .main-svg") && button()
-    ? requestAnimationFrame(() => setTimeout(() => button() && button().click(), 0)) : setTimeout(wait, 50);
+    ? requestAnimationFrame(() => setTimeout(() => button() && button().click(), {PAINT_DELAY_MS}))
+    : setTimeout(wait, 50);
   wait();
 }})();
 </script>"""
@@ -260,13 +266,17 @@ def _mark_painted() -> None:
     st.session_state[PAINTED_KEY] = True
 
 
+def first_chart_only() -> bool:
+    """Whether this run draws only the top and first chart of its page (set by open_page)."""
+    return bool(st.session_state.get(DEFERRED_KEY))
+
+
 def after_first_chart(render: Callable[[], None]) -> None:
     """The rest of a page (later charts, tables and their buttons): drawn at once, except on a session's
-    first page, where it follows as soon as the browser has drawn the cards and the first chart."""
-    if painted():
+    first chart page, where it follows once the browser has drawn the cards and the first chart."""
+    if not first_chart_only():
         render()
         return
-    st.session_state[DEFERRED_KEY] = True
     st.button("继续加载", key=PAINT_BUTTON_KEY, on_click=_mark_painted)
     st.html(PAINT_SCRIPT, unsafe_allow_javascript=True)
     st.caption("其余图表正在加载……")
@@ -280,9 +290,9 @@ def narrow() -> bool:
 def watch_viewport() -> None:
     """Have the browser report when its window crosses the phone width (one rerun when it does).
 
-    Called after the page (dashboard.py), and not while a first chart is awaited (after_first_chart):
+    Called after the page (dashboard.py), and not while a first chart is awaited (first_chart_only):
     its component's code would load while plotly.js does."""
-    if st.session_state.get(DEFERRED_KEY):
+    if first_chart_only():
         return
     with st.sidebar:
         _viewport(
@@ -559,7 +569,13 @@ def viewable_units(units: list[str]) -> list[str | None]:
 
 def sidebar_widgets(selection: Selection) -> None:
     """The sidebar's 查看范围: granularity, period and unit, bound to the state sidebar() read, and the
-    sample notice. Drawn on every run that has data (a widget not drawn would lose its state)."""
+    sample notice. A run that draws a first chart only leaves them out and keeps their state (a widget
+    not drawn in a run would lose it)."""
+    if first_chart_only():
+        for key in SIDEBAR_KEYS:
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+        return
     facts = store_facts(db_url(), selection.version, scope_key())
     first, last = facts["range"]
     st.sidebar.header("查看范围")
@@ -623,20 +639,27 @@ def selection() -> Selection:
     return chosen
 
 
-def open_page(title: str, page: str) -> tuple[Selection, dict]:
-    """The top of an indicator page: its title with the period, the sample notice, and its data."""
+def open_page(title: str, page: str, first_chart_first: bool = False) -> tuple[Selection, dict]:
+    """The top of an indicator page: its title with the period, the sample notice, and its data.
+
+    A chart page (`first_chart_first`) opened first in a session draws its top, cards and first chart
+    only (first_chart_only); its print button, definitions, chart buttons and the rest follow."""
     sel = selection()
+    st.session_state[DEFERRED_KEY] = first_chart_first and not painted()
     st.title(md("{} · {}", title, sel.period.label))
     scope, button = st.columns([4, 1], vertical_alignment="center")
     scope.caption(md("{} · {} · 数据截至 {}", sel.period.label, sel.unit_label, sel.as_of.isoformat()))
-    with button:
-        print_button()
+    if not first_chart_only():
+        with button:
+            print_button()
     sample_notice(sel)
     return sel, sel.data(page)
 
 
 def definitions(*sections: str) -> None:
     """The definitions of a page's indicators, from their one declaration (metrics/definitions.py)."""
+    if first_chart_only():
+        return
     with st.expander("指标定义"):
         for item in INDICATORS:
             if item.section in sections:
@@ -700,6 +723,8 @@ def show_chart(
         "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2, "width": WIDTH, "height": HEIGHT},
     }
     st.plotly_chart(fig, theme=None, key=key, config=config)
+    if first_chart_only():
+        return
     left, right, _ = st.columns([1, 1, 2])
     facts = {
         "chart": key,

@@ -6,7 +6,7 @@ import ui
 from indicators.metrics.cards import fmt_number, rate_text
 from indicators.output import charts
 
-sel, data = ui.open_page("复议应诉", "cases")
+sel, data = ui.open_page("复议应诉", "cases", first_chart_first=True)
 ctx = sel.context()
 k = data["kpis"]
 if not data["covered"]:

@@ -9,7 +9,7 @@ from indicators.metrics.tables import all_blank
 from indicators.output import charts
 from indicators.schema import HOURS, PARTICIPANTS
 
-sel, data = ui.open_page("培训学法", "sessions")
+sel, data = ui.open_page("培训学法", "sessions", first_chart_first=True)
 ctx = sel.context()
 k = data["kpis"]
 if not data["covered"]:

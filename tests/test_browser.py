@@ -141,7 +141,8 @@ def test_data_download_is_the_table_behind_the_chart(server, page):
 @pytest.mark.browser
 def test_the_page_is_chinese_in_language_glyphs_uploader_and_chart_toolbar(server, page):
     open_page(page, server, "data")
-    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    # The page's first script (st.html, whose code loads beside the page's first texts) says zh-CN.
+    page.wait_for_function("document.documentElement.lang === 'zh-CN'", timeout=5_000)
     dropzone = page.locator("[data-testid=stFileUploaderDropzone]")
     shown = dropzone.evaluate(
         "e => [...e.querySelectorAll('p, span')].map(n => getComputedStyle(n, '::after').content).join(' ')"

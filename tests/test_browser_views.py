@@ -14,10 +14,14 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
-from appserver import SCREENSHOTS, full_screenshot, serve_sample
+from appserver import SCREENSHOTS, full_screenshot, serve, serve_sample
+from indicators.ingest.reading import Upload
+from indicators.store.importer import run_import
+from ledgers import PETITION_HEADER, petition, xlsx_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -204,3 +208,61 @@ def test_the_print_button_opens_the_browsers_print_dialog(browser, server):
         assert page.evaluate("() => window.__printed === true")
     finally:
         context.close()
+
+
+def test_a_new_visitor_sees_the_cards_and_first_chart_first_then_the_whole_page(browser, server):
+    """The first chart page of a session: title, scope, cards and the first chart, nothing else that
+    would load code beside plotly.js; then, without any click, the other charts, their buttons, the
+    definitions, the print button and the sidebar's widgets (bench/pages.py times the first chart)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/petitions")
+        page.locator(".js-plotly-plot .main-svg").first.wait_for()
+        first = page.evaluate(
+            """() => ({charts: document.querySelectorAll('.js-plotly-plot').length,
+                       cards: document.querySelectorAll('[data-testid=stMetric]').length,
+                       buttons: document.querySelectorAll('.stDownloadButton, .print-page').length,
+                       widgets: document.querySelectorAll('[data-testid=stSidebar] [data-testid=stSelectbox]').length})"""
+        )
+        assert first == {"charts": 1, "cards": 3, "buttons": 0, "widgets": 0}
+        settle(page, PAGES["petitions"][1])
+        assert page.locator(".js-plotly-plot").count() == PAGES["petitions"][1]
+        assert page.locator(".stDownloadButton").count() >= 2 * PAGES["petitions"][1]
+        assert page.get_by_text("指标定义").count() == 1
+        assert page.get_by_role("button", name="打印/导出PDF").count() == 1
+        sidebar = page.locator("[data-testid=stSidebar]")
+        assert sidebar.locator("[data-testid=stSelectbox]").count() == 2, "期间 and 单位"
+        period = sidebar.locator("[data-testid=stSelectbox]").filter(has_text="期间").get_by_role("combobox")
+        assert period.input_value() == "2024年", "the period box shows the opened year"
+        assert page.get_by_text("其余图表正在加载……").count() == 0
+    finally:
+        context.close()
+
+
+def test_ledger_text_that_reads_like_a_toolbar_word_stays_as_typed(browser, store, db_url, tmp_path):
+    """The script that puts Streamlit's English in Chinese never touches ledger text: a unit and a
+    channel named Search and Open (words it translates in toolbars) show as typed."""
+    rows = [PETITION_HEADER, petition("W-1", date(2024, 5, 6), "Search", unit="Search")]
+    rows.append(petition("W-2", date(2024, 5, 7), "Open", unit="Search"))
+    outcome = run_import(store, [Upload("信访台账.xlsx", xlsx_bytes({"信访": rows}))], user="test")
+    assert outcome.ok, outcome.problems
+    with serve(tmp_path / "words", db_url) as running:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        try:
+            page.goto(f"{running.url}/petitions?period=2024&unit=Search")
+            settle(page, PAGES["petitions"][1])
+            assert page.get_by_text("2024年 · Search · 数据截至 2024-05-07").count() == 1, "the scope line"
+            unit = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(has_text="单位")
+            assert unit.get_by_role("combobox").input_value() == "Search"
+            shown = page.evaluate(VISIBLE_TEXT)
+            assert "搜索" not in shown and "展开选项" not in shown
+            ticks = page.evaluate(
+                "() => [...document.querySelectorAll('.js-plotly-plot .ytick text')].map((t) => t.textContent)"
+            )
+            assert {"Search", "Open"} <= set(ticks), ticks
+        finally:
+            context.close()

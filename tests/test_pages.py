@@ -501,3 +501,31 @@ def test_a_sum_every_session_left_blank_shows_a_dash_with_the_reason_not_a_zero(
     overview = app.visit("overview")
     assert shown_metrics(overview)["参加人次"] == "—"
     assert "本期8场活动均未填写参加人数" in [c.value for c in overview.main.caption]
+
+
+@pytest.mark.parametrize("page", ["petitions", "cases", "sessions"])
+def test_a_browsers_first_chart_page_draws_its_cards_and_first_chart_then_the_rest(sample, monkeypatch, page):
+    """In a browser (a session with request headers) the first chart page of a session draws its title,
+    cards and first chart only, while plotly.js loads; the page's script clicks the hidden 继续加载
+    once that chart is drawn, and the rerun draws the whole page with the sidebar kept as chosen."""
+    import ui
+
+    monkeypatch.setattr(ui, "_request_headers", lambda: {"Host": "127.0.0.1:8501"})
+    app = Dashboard()  # the overview has no chart: it is drawn whole, sidebar and all
+    app.choose(granularity="quarter", period="2024Q3")
+    at = app.visit(page)
+    assert parse_period("2024Q3").label in at.title[0].value
+    assert len(chart_specs(at)) == 1, "the first chart only"
+    assert set(shown_metrics(at)) == set(PAGE_METRICS[page]), "the cards come with it"
+    assert not at.main.get("download_button") and not at.main.expander, "buttons and definitions follow"
+    assert not at.sidebar.selectbox, "the sidebar's widgets follow too"
+    assert "其余图表正在加载……" in [c.value for c in at.main.caption]
+    at.button(key=ui.PAINT_BUTTON_KEY).click()
+    at = app.run()
+    assert len(chart_specs(at)) == CHARTS[page]
+    assert at.main.get("download_button") and at.main.expander
+    assert at.sidebar.selectbox(key="period").value == "2024Q3", "the sidebar kept its choice"
+    assert "其余图表正在加载……" not in [c.value for c in at.main.caption]
+    at = app.visit("overview")
+    at = app.visit(page)
+    assert len(chart_specs(at)) == CHARTS[page], "once a chart is drawn, every page is drawn whole"
