@@ -48,8 +48,21 @@ ARGPARSE_WORDS = (
 )
 
 
+class ChineseHelp(argparse.HelpFormatter):
+    """argparse's help with its usage line headed in Chinese."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse that reports a wrong command line in Chinese, with exit status 2 as argparse does."""
+    """argparse whose help and errors are Chinese; a wrong command line exits 2, as argparse does."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **{**kwargs, "formatter_class": ChineseHelp, "add_help": False})
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
 
     def error(self, message: str) -> NoReturn:
         for english, chinese in ARGPARSE_WORDS:

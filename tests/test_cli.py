@@ -258,3 +258,15 @@ def test_audit_lists_what_happened_newest_first(db_url, ledgers, capsys, monkeyp
 def test_audit_names_the_actions_there_are_when_asked_for_one_that_is_not(db_url, capsys):
     code, out, err = run(capsys, "audit", "--action", "新增用户")
     assert code == 1 and out == "" and "没有这种操作：新增用户" in err and "user_added（新增用户）" in err
+
+
+@pytest.mark.parametrize("command", [[], ["kpis"], ["import"], ["users", "add"]])
+def test_help_is_chinese_with_no_argparse_english(command, capsys):
+    with pytest.raises(SystemExit) as ended:
+        main([*command, "--help"])
+    assert ended.value.code == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("用法：python -m indicators"), shown
+    assert "显示本帮助并退出" in shown
+    for english in ("usage", "positional arguments", "options:", "show this help"):
+        assert english not in shown, english
