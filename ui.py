@@ -84,51 +84,57 @@ METRIC_CSS = (
 )
 
 
-# Streamlit serves its page as lang="en" (browsers then draw CJK text with Japanese glyphs) and writes
-# the uploader's button and limits in English; no setting changes either. This one override, on every
-# page, says zh-CN and replaces those two texts (tests/test_browser.py checks both in chromium).
-# On paper a chart keeps the width it has on screen (plotly draws in pixels, and a chart redrawn at the
-# paper's width would change under the zoom): while the page is on screen the script notes each chart's
-# width and the zoom that fits it in PRINT_WIDTH pixels (an A4 page inside its margins); the print rules
-# apply both.
+# Streamlit serves its page as lang="en" (browsers then draw CJK text with Japanese glyphs), with no
+# setting: this override, on every page, says zh-CN (tests/test_browser.py checks it in chromium).
+# On paper a chart keeps the width it is drawn at (plotly draws in pixels, and the page's print layout
+# does not redraw it): the script notes each chart's drawn width (its svg's; a table's box on screen)
+# and the zoom that fits it in PRINT_WIDTH pixels (an A4 page inside its margins), again whenever a
+# chart is redrawn (print media emulated in a wide window widens the page and plotly redraws); the
+# print rules apply both.
 PRINT_WIDTH = 680
+RECORDS_KEY = "records-"
 CHROME = f"""<script>
 document.documentElement.lang = "zh-CN";
 if (!window.__printFit) {{
   const printing = window.matchMedia("print");
-  window.__printFit = () => printing.matches || document.querySelectorAll(".stPlotlyChart, .stDataFrame").forEach((chart) => {{
-    const width = chart.getBoundingClientRect().width;
+  const drawn = (chart) => {{
+    const svg = chart.querySelector(".main-svg");
+    if (svg) return Number(svg.getAttribute("width"));
+    return printing.matches ? 0 : chart.getBoundingClientRect().width;
+  }};
+  window.__printFit = () => document.querySelectorAll(".stPlotlyChart, .stDataFrame").forEach((chart) => {{
+    const width = drawn(chart);
     if (width > 0) {{
       chart.style.setProperty("--screen-width", `${{width}}px`);
       chart.style.setProperty("--print-zoom", Math.min(1, {PRINT_WIDTH} / width).toFixed(3));
     }}
   }});
   let timer;
-  new MutationObserver(() => {{ clearTimeout(timer); timer = setTimeout(window.__printFit, 200); }})
-    .observe(document.body, {{subtree: true, childList: true}});
-  window.addEventListener("resize", () => {{ clearTimeout(timer); timer = setTimeout(window.__printFit, 200); }});
+  const later = () => {{ clearTimeout(timer); timer = setTimeout(window.__printFit, 200); }};
+  new MutationObserver(later).observe(document.body, {{subtree: true, childList: true, attributeFilter: ["width"]}});
+  window.addEventListener("resize", later);
+  printing.addEventListener("change", window.__printFit);
   window.addEventListener("beforeprint", window.__printFit);
 }}
 </script>
 <style>
-[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p {{font-size: 0;}}
-[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p::after {{
-  content: "选择文件"; font-size: 0.875rem;}}
 @media print {{
   [data-testid=stSidebar], [data-testid=stHeader], [data-testid=stToolbar], [data-testid=stElementToolbar],
   [data-testid=stSidebarCollapsedControl], .modebar-container, .stButton, .stDownloadButton,
-  [data-testid=stExpander] {{display: none !important;}}
+  [data-testid=stExpander], [class*="st-key-{RECORDS_KEY}"] {{display: none !important;}}
   [data-testid=stMain] {{margin-left: 0 !important;}}
   .stPlotlyChart, .stDataFrame {{width: var(--screen-width, 100%) !important; zoom: var(--print-zoom, 1);}}
   .stPlotlyChart, [data-testid=stMetric] {{break-inside: avoid;}}
 }}
-[data-testid=stFileUploaderDropzoneInstructions] span {{font-size: 0;}}
-[data-testid=stFileUploaderDropzoneInstructions] span::after {{
-  content: "每个文件不超过 {MAX_FILE_BYTES // 1024 // 1024} MB · XLSX、XLS、XLSM、CSV"; font-size: 0.875rem;}}
 </style>"""
-# Streamlit's table toolbar and column menu name their actions in English, with no setting; the
-# script in CHROME replaces these texts (tooltips, menu items, aria-labels) as they appear.
+# Streamlit's uploader, table toolbar and column menu name their actions in English, with no setting;
+# TRANSLATE_JS replaces these texts (text, tooltips, menu items, aria-labels) as they appear.
+UPLOAD_TYPES = ("xlsx", "xls", "xlsm", "csv")
 STREAMLIT_WORDS = {
+    "Upload": "选择文件",
+    "file upload": "选择台账文件",
+    f"{MAX_FILE_BYTES // 1024 // 1024}MB per file": f"每个文件不超过 {MAX_FILE_BYTES // 1024 // 1024} MB",
+    f"• {', '.join(t.upper() for t in UPLOAD_TYPES)}": f" · {'、'.join(t.upper() for t in UPLOAD_TYPES)}",
     "Show/hide columns": "显示或隐藏列",
     "Download as CSV": "下载为 CSV",
     "Search": "搜索",
@@ -151,17 +157,19 @@ STREAMLIT_WORDS = {
 }
 # Where the script never translates: the page's and sidebar's Markdown, metrics, options, inputs, charts
 # and a table's cells (its grid, which a screen reader reads) show ledger and user text (tooltips, drawn
-# outside all these, are Streamlit's own words).
+# outside all these, are Streamlit's own words), except inside the uploader's drop zone (STREAMLIT_OWN).
+STREAMLIT_OWN = "[data-testid=stFileUploaderDropzone]"
 KEEP_AS_SHOWN = (
     "[data-testid=stMain] [data-testid=stMarkdownContainer], [data-testid=stSidebar] [data-testid=stMarkdownContainer], "
     "[data-testid=stMetric], [role=listbox], [role=option], [role=grid], input, textarea, .stPlotlyChart"
 )
-TRANSLATE_JS = """<script>
+TRANSLATE_JS = (
+    """<script>
 (() => {
   if (window.__zhWords) return;
   const words = window.__zhWords = __WORDS__;
   // Never where text from a ledger or a user is shown (a unit may be called "Search"); charts translate themselves.
-  const theirs = (e) => !e || !e.closest || e.closest(__KEEP__);
+  const theirs = (e) => !e || !e.closest || (e.closest(__KEEP__) && !e.closest(__OWN__));
   const text = (n) => { const zh = words[n.nodeValue.trim()]; if (zh && !theirs(n.parentElement)) n.nodeValue = zh; };
   const attribute = (e, a) => { const zh = words[e.getAttribute(a)]; if (zh && !theirs(e)) e.setAttribute(a, zh); };
   const fix = (root) => {
@@ -180,8 +188,9 @@ TRANSLATE_JS = """<script>
                              attributeFilter: ["aria-label", "title"]});
   fix(document.body);
 })();
-</script>""".replace("__WORDS__", json.dumps(STREAMLIT_WORDS, ensure_ascii=False)).replace(
-    "__KEEP__", json.dumps(KEEP_AS_SHOWN)
+</script>""".replace("__WORDS__", json.dumps(STREAMLIT_WORDS, ensure_ascii=False))
+    .replace("__KEEP__", json.dumps(KEEP_AS_SHOWN))
+    .replace("__OWN__", json.dumps(STREAMLIT_OWN))
 )
 # The chart toolbar's tooltips in Chinese (plotly.js takes a locale inline in the chart's config).
 PLOTLY_LOCALE = {
@@ -518,9 +527,10 @@ class Selection:
     def context(self) -> ChartContext:
         return ChartContext(self.period.label, self.unit_label, self.as_of, self.sample, compact=narrow())
 
-    def trend_context(self) -> ChartContext:
-        """The context of a trend chart: its title names the whole window, not only the period."""
-        return replace(self.context(), period_label=trend_label(self.period))
+    def trend_context(self, table: pd.DataFrame) -> ChartContext:
+        """The context of a trend chart: its title names the periods the table shows (those from
+        the first record on), not only the period chosen."""
+        return replace(self.context(), period_label=trend_label(list(table["期间"]), self.period))
 
     def year_context(self) -> ChartContext:
         return replace(self.context(), period_label=f"{self.period.year}年")
@@ -752,7 +762,13 @@ def show_chart(
 
 
 def records_table(sel: Selection, page: str, data: dict, title: str) -> None:
-    """A page's records of the period: the first RECORDS_SHOWN on the page, all of them in the download."""
+    """A page's records of the period: the first RECORDS_SHOWN on the page, all of them in the download.
+    Not printed (a scrolled grid on paper would show a corner of it as if it were all)."""
+    with st.container(key=f"{RECORDS_KEY}{page}"):
+        _records(sel, page, data, title)
+
+
+def _records(sel: Selection, page: str, data: dict, title: str) -> None:
     st.subheader(title)
     total = data["records_total"]
     if total == 0:

@@ -32,11 +32,11 @@ ui.chart(charts.simple_bar, data["by_type"], ctx, "复议应诉收案（按案�
 def rest() -> None:
     """The later charts and the records: after the first chart is painted (ui.after_first_chart)."""
     ui.chart(charts.outcomes, data["outcomes"], ctx, "本期收案的审理结果", "outcomes")
-    ui.chart(charts.rate_lines, data["loss"], sel.trend_context(), "败诉（被纠错）率", "loss", ["败诉率"])
+    ui.chart(charts.rate_lines, data["loss"], sel.trend_context(data["loss"]), "败诉（被纠错）率", "loss", ["败诉率"])
     ui.chart(
         charts.appearances,
         data["appearances"],
-        sel.trend_context(),
+        sel.trend_context(data["appearances"]),
         "开庭与负责人出庭应诉",
         "appear",
         data["head_goal"],

@@ -7,11 +7,13 @@ the history's batch choice are widgets with keys of their own.
 
 from dataclasses import dataclass, field
 
+import pandas as pd
 import streamlit as st
 
 import ui
 from indicators.access import NotPermitted
 from indicators.ingest.reading import Upload
+from indicators.ingest.report import REPORT_COLUMNS
 from indicators.ingest.safety import MAX_FILE_BYTES
 from indicators.metrics.tables import chinese
 from indicators.output import export, words
@@ -24,6 +26,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REFUSED = (AlreadyRolledBack, BatchNotFound, MetaRejected, StoreBusy, NotPermitted)
 STATE_KEY = "data_page"
 HISTORY_KEY = "history_batch"
+PROBLEM_ROW_HEIGHT = 68  # three lines of text
 
 
 @dataclass
@@ -76,7 +79,7 @@ def show_problems(outcome: Outcome) -> None:
         icon=":material/error:",
     )
     report = words.problems_frame(outcome.problems)
-    st.dataframe(report, hide_index=True, placeholder="")
+    problems_table(report)
     st.download_button(
         "下载错误报告（.xlsx）",
         data=ui.later(export.xlsx_bytes, {"错误报告": report}, what="error_report"),
@@ -88,6 +91,21 @@ def show_problems(outcome: Outcome) -> None:
     st.button("清除，重新选择文件", on_click=reset_upload, icon=":material/restart_alt:")
 
 
+def problems_table(report: pd.DataFrame) -> None:
+    """A report with each 问题 read whole: rows of three lines, which let its text wrap (Streamlit wraps
+    a cell only in rows taller than 4rem), in a column wide enough for a sentence, right after the row
+    and column it names (so a phone shows it too); file and sheet follow."""
+    order = [REPORT_COLUMNS[k] for k in ("row", "column", "message", "value", "file", "sheet")]
+    st.dataframe(
+        report,
+        hide_index=True,
+        placeholder="",
+        row_height=PROBLEM_ROW_HEIGHT,
+        column_order=order,
+        column_config={REPORT_COLUMNS["message"]: st.column_config.TextColumn(width="large")},
+    )
+
+
 def show_preview(store: Store, outcome: Outcome) -> None:
     st.info("检查通过，未发现问题。以下是导入后将发生的变化，确认后才会保存。", icon=":material/fact_check:")
     for note in words.notes(outcome):
@@ -96,7 +114,7 @@ def show_preview(store: Store, outcome: Outcome) -> None:
     st.dataframe(words.preview_frame(outcome), hide_index=True)
     if outcome.warnings:
         st.warning(ui.md("有 {} 处值得核对的地方（不影响导入）：", len(outcome.warnings)), icon=":material/rule:")
-        st.dataframe(words.problems_frame(outcome.warnings), hide_index=True, placeholder="")
+        problems_table(words.problems_frame(outcome.warnings))
     changes = words.changes_frame(outcome)
     if len(changes):
         with st.expander(ui.md("将更新的 {} 条记录及其变化", len(changes)), expanded=True):
@@ -139,7 +157,7 @@ def upload_section(store: Store) -> None:
     )
     files = st.file_uploader(
         "选择台账文件",
-        type=["xlsx", "xls", "xlsm", "csv"],
+        type=list(ui.UPLOAD_TYPES),
         accept_multiple_files=True,
         key=f"uploader-{page_state().nonce}",
         help=f"单个文件不超过 {MAX_FILE_BYTES // 1024 // 1024} MB。",

@@ -20,7 +20,7 @@ for section, title in SECTION_TITLES.items():
                 label,
                 card.text,
                 delta=card.delta_previous,
-                delta_description=previous_label,
+                delta_description=previous_label if card.delta_previous is not None else None,
                 delta_color=card.delta_color,
                 delta_arrow=card.delta_arrow,
                 border=True,

@@ -28,7 +28,7 @@ def rest() -> None:
     title = f"每月信访件数：{sel.period.year}年与{sel.period.year - 1}年对比"
     ui.chart(charts.year_on_year, data["monthly"], sel.year_context(), title, "monthly")
     rates = ["办结率", "按期办结率"]
-    ui.chart(charts.rate_lines, data["rates"], sel.trend_context(), "办结率与按期办结率", "rates", rates)
+    ui.chart(charts.rate_lines, data["rates"], sel.trend_context(data["rates"]), "办结率与按期办结率", "rates", rates)
     ui.chart(charts.share_bar, data["category"], ctx, "信访件数（按事项类别）", "category", "事项类别")
 
     ui.records_table(sel, "petitions", data, "本期信访记录")

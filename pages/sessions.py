@@ -32,7 +32,7 @@ for card, (column, sum_of, _) in zip(others, SUMS, strict=True):
     if data["covered"] and blank:
         card.caption(ui.md("{}", blank_note("training", column.field, blank, of)))
 
-trend = sel.trend_context()
+trend = sel.trend_context(data["by_type"])
 ui.definitions("training")
 ui.chart(charts.stacked_by_period, data["by_type"], trend, "培训学法活动场次（按类型）", "types", "类型", "场次", "场")
 

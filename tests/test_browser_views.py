@@ -161,28 +161,42 @@ def test_no_chart_shows_a_value_for_a_period_without_a_ledger(browser, server):
         context.close()
 
 
-def test_a_printed_page_has_the_title_scope_cards_and_every_chart_whole(browser, server, tmp_path):
+# Each chart as the print rules lay it out: the width plotly drew it at, the box that holds it (which
+# clips what is wider) and the zoom that puts the box on the paper.
+PRINTED = """() => [...document.querySelectorAll('.stPlotlyChart')].map((c) => ({
+  drawn: Number(c.querySelector('.main-svg').getAttribute('width')),
+  box: parseFloat(getComputedStyle(c).width),
+  zoom: parseFloat(getComputedStyle(c).zoom),
+}))"""
+
+
+@pytest.mark.parametrize("window", ["a4", 1280])
+def test_a_printed_page_has_the_title_scope_cards_and_every_chart_whole(browser, server, window):
+    """Printed from a window the paper's width, and from a 1280-pixel window put in print media as it
+    is (the wider page makes plotly redraw every chart wider than the box it had on screen)."""
     import pypdf
     import pypdfium2
 
-    context, page = open_at(browser, f"{server}/cases", 1440)
+    context, page = open_at(browser, f"{server}/cases", 1440 if window == "a4" else window)
     try:
         settle(page, 4)
-        page.set_viewport_size({"width": A4_WIDTH, "height": 1123})  # the window printing lays out
+        if window == "a4":
+            page.set_viewport_size({"width": A4_WIDTH, "height": 1123})  # the window printing lays out
         page.emulate_media(media="print")
-        page.wait_for_timeout(1000)
-        widths = page.evaluate(
-            "() => [...document.querySelectorAll('.stPlotlyChart')].map((c) => c.getBoundingClientRect().right)"
-        )
-        assert len(widths) == 4 and max(widths) <= A4_WIDTH, f"a chart runs off the paper: {widths}"
+        page.wait_for_timeout(1500)
+        printed = page.evaluate(PRINTED)
+        assert len(printed) == 4
+        for chart in printed:
+            assert chart["drawn"] <= chart["box"] + 0.5, f"a chart is cut on the right: {printed}"
+            assert chart["box"] * chart["zoom"] <= A4_WIDTH - 2 * 48, f"a chart runs off the paper: {printed}"
         pdf = page.pdf(format="A4", print_background=True)
     finally:
         context.close()
     out = SCREENSHOTS.parent / "print"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "cases.pdf").write_bytes(pdf)
+    (out / f"cases-{window}.pdf").write_bytes(pdf)
     for i, sheet in enumerate(pypdfium2.PdfDocument(pdf)):
-        sheet.render(scale=1.5).to_pil().save(out / f"cases-{i + 1}.png")
+        sheet.render(scale=1.5).to_pil().save(out / f"cases-{window}-{i + 1}.png")
     # Text as a reader sees it: the PDF maps some glyphs to Kangxi radicals and brackets to full width,
     # NFKC folds both (so every text compared is folded alike), and line breaks and spaces are left out.
     text = plain("".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages))

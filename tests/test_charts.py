@@ -322,6 +322,27 @@ def test_hostile_ledger_text_stays_text_in_every_chart(frames, builder):
     assert any("&lt;a href" in t for t in texts), "the unit in the title is there, as text"
 
 
+def test_a_very_long_name_is_cut_on_the_axis_and_whole_on_hover(frames):
+    """A 1,000-character channel, case type or session type would take the chart's whole width as a
+    tick label or legend entry; it is cut to a few characters with "…" and read whole on hover."""
+    long_name = "很长的名称" * 200
+    ctx = ChartContext("2024年", ALL, date(2024, 12, 31))
+    channel = pd.DataFrame({"来源渠道": [long_name, "民呼我为"], "件数": [3, 5], "占比": [0.375, 0.625]})
+    fig = charts.share_bar(channel, ctx, "信访件数（按来源渠道）", "来源渠道")
+    assert max(len(t) for t in fig.layout.yaxis.ticktext) <= charts.TICK_CHARS
+    assert "民呼我为" in fig.layout.yaxis.ticktext and long_name in fig.layout.yaxis.tickvals
+    assert long_name in fig.data[0].y, "the hover shows the bar's whole name"
+    types = pd.DataFrame({"案件类型": [f"行政诉讼{long_name}"], "件数": [2]})
+    fig = charts.simple_bar(types, ctx, "复议应诉收案（按案件类型）", "案件类型", "件数", "件")
+    assert max(len(t) for t in fig.layout.xaxis.ticktext) <= charts.TICK_CHARS
+    sessions = pd.DataFrame({"期间": ["2024年", "2024年"], "类型": [long_name, "普法宣传"], "场次": [1, 2]})
+    fig = charts.stacked_by_period(sessions, ctx, "培训学法活动场次（按类型）", "类型", "场次", "场")
+    assert max(len(t.name) for t in fig.data) <= charts.TICK_CHARS
+    assert fig.data[0].customdata[0] == long_name
+    phone = charts.share_bar(channel, replace(ctx, compact=True), "信访件数（按来源渠道）", "来源渠道")
+    assert max(len(line) for t in phone.layout.yaxis.ticktext for line in t.split("<br>")) <= 6
+
+
 def test_months_no_ledger_covers_have_no_bar_and_no_zero(frames):
     """The sample's petitions run through 2024: 2023 is no data, not twelve zeros."""
     from indicators.metrics import tables
@@ -344,6 +365,20 @@ def test_a_share_chart_names_its_total_in_the_title(frames):
         channel, ChartContext("2024年", "全部单位", date(2024, 12, 31)), "信访件数（按来源渠道）", "来源渠道"
     )
     assert fig.layout.title.text.startswith("信访件数（按来源渠道） · 共311件<br>")
+
+
+def test_two_rates_that_coincide_both_show(frames):
+    """In 2024 every petition was closed on time: 办结率 and 按期办结率 are both 100%, and the second
+    line must not hide the first (a wide solid line under a dashed one, labels above and below)."""
+    rates = tables.petition_rates(frames, parse_period("2024"), None)
+    assert list(rates["办结率"]) == list(rates["按期办结率"]) == [1.0]
+    fig = charts.rate_lines(
+        rates, ChartContext("2024年", ALL, date(2024, 12, 31)), "办结率与按期办结率", ["办结率", "按期办结率"]
+    )
+    closed, on_time = fig.data
+    assert closed.line.width > on_time.line.width and closed.marker.size > on_time.marker.size
+    assert on_time.line.dash == "dash" and closed.marker.symbol != on_time.marker.symbol
+    assert {closed.textposition, on_time.textposition} == {"top center", "bottom center"}
 
 
 # --- a phone's layout, names and gridlines --------------------------------------------------------

@@ -232,6 +232,9 @@ EXPECTED_PROBLEMS = [
 def _problems(at: AppTest) -> list[tuple]:
     report = table(at, "问题")
     assert list(report.columns) == ["文件", "工作表", "行号", "列", "值", "问题"]
+    shown = next(d.proto for d in at.dataframe if "问题" in d.value.columns)
+    assert list(shown.column_order[:3]) == ["行号", "列", "问题"], "the problem is read next to where it is"
+    assert shown.row_height > 64, "rows tall enough for Streamlit to wrap a long problem (over 4rem)"
     return [
         (r["文件"], r["工作表"], None if pd.isna(r["行号"]) else int(r["行号"]), r["列"], r["值"], r["问题"])
         for r in report.to_dict("records")

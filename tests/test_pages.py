@@ -425,6 +425,15 @@ def test_the_same_indicator_reads_the_same_on_every_page(store):
     assert_page_equals_kpis(app.at, "cases", cli_kpis("2025Q1"))
 
 
+def test_a_card_without_a_year_to_compare_says_so_once(sample):
+    """2024 on the sample: no ledger covers 2023, so each card says 较上年（2023年）：无可比数据 once,
+    under the card, and not again as the metric's own comparison line."""
+    at = Dashboard().at
+    notes = [c.value for c in at.main.caption]
+    assert at.metric and notes.count("较上年（2023年）：无可比数据") == len(at.metric), "a ledger covers each card"
+    assert not any(m.proto.delta_description for m in at.metric), "no 较上年 without a change beside it"
+
+
 def test_card_colours_say_whether_a_change_is_good_news(sample):
     """2024Q4 against Q3 on the sample: volumes grey, rates by direction, no change grey without arrow."""
     from streamlit.proto.Metric_pb2 import Metric

@@ -39,7 +39,9 @@ def frames(store):
 def test_trend_windows():
     window = tables.recent_periods(parse_period("2025Q1"))
     assert [p.code for p in window] == ["2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1"]
-    assert tables.trend_label(parse_period("2025")) == "2021年至2025年"
+    assert tables.trend_label(["2024年", "2025年"], parse_period("2025")) == "2024年至2025年"
+    assert tables.trend_label(["2024年"], parse_period("2024")) == "2024年", "one year of data: that year"
+    assert tables.trend_label([], parse_period("2024Q2")) == "2024年第2季度"
     assert tables.data_span(parse_period("2025-03")) == (date(2024, 1, 1), date(2025, 12, 31))
     assert tables.data_span(parse_period("2025Q1")) == (date(2023, 4, 1), date(2025, 12, 31))
 

@@ -6,6 +6,7 @@ a new DataFrame: what the chart draws is what its `.xlsx` download holds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
@@ -58,10 +59,13 @@ def recent_periods(period: Period) -> list[Period]:
     return [period.shift(i) for i in range(-n + 1, 1)]
 
 
-def trend_label(period: Period) -> str:
-    """The trend window in words, e.g. 2023年第1季度至2024年第4季度."""
-    window = recent_periods(period)
-    return f"{window[0].label}至{window[-1].label}"
+def trend_label(labels: Sequence[str], period: Period) -> str:
+    """The window a trend chart shows in words, from the first to the last of its periods' labels
+    (e.g. 2023年第1季度至2024年第4季度; one period: its label; none: the period chosen)."""
+    shown = list(dict.fromkeys(labels))
+    if not shown:
+        return period.label
+    return shown[0] if len(shown) == 1 else f"{shown[0]}至{shown[-1]}"
 
 
 def data_span(period: Period) -> tuple[date, date]:

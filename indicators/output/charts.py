@@ -18,6 +18,8 @@ from .style import ALERT, NEUTRAL, OK, OUTCOME_COLORS, PALETTE, ChartContext, em
 
 NO_DATA = "本期没有数据"
 RATE_STEPS = 6  # the hearings chart's rate axis runs 0–120% in steps of 20%
+TICK_CHARS, TICK_CHARS_COMPACT = 16, 12  # the longest category name a tick label shows
+RATE_MARKERS = ("circle", "diamond", "square")  # one shape per rate, told apart where they coincide
 
 
 def file_stem(title: str, ctx: ChartContext) -> str:
@@ -51,11 +53,18 @@ def _two_lines(label: str, compact: bool) -> str:
 
 
 def _category_ticks(fig: go.Figure, axis: str, names: list[str], ctx: ChartContext) -> None:
-    """On a phone, long category names (ledger text, escaped here) break into lines of six characters."""
+    """Category names (ledger text, escaped here) as tick labels of at most TICK_CHARS characters, so a
+    long name cannot squash the bars (its whole name is in the hover); on a phone they break into
+    lines of six characters."""
+    names = [str(n) for n in names]
+    limit = TICK_CHARS_COMPACT if ctx.compact else TICK_CHARS
+    short = short_names(names, limit)
     if ctx.compact:
-        wrapped = ["<br>".join(escape.plotly(n[i : i + 6]) for i in range(0, len(n), 6)) for n in map(str, names)]
-        shown = [escape.plotly(n) for n in map(str, names)]  # the trace's values, as finish escapes them
-        fig.update_layout({f"{axis}axis": {"tickmode": "array", "tickvals": shown, "ticktext": wrapped}})
+        ticks = ["<br>".join(escape.plotly(short[n][i : i + 6]) for i in range(0, len(short[n]), 6)) for n in names]
+    else:
+        ticks = [escape.plotly(short[n]) for n in names]
+    shown = [escape.plotly(n) for n in names]  # the trace's values, as finish escapes them
+    fig.update_layout({f"{axis}axis": {"tickmode": "array", "tickvals": shown, "ticktext": ticks}})
 
 
 def _whole_steps(fig: go.Figure, axis: str, largest: float) -> None:
@@ -134,7 +143,9 @@ def _labels(values: list[float | int | None]) -> list[str]:
 def rate_lines(
     df: pd.DataFrame, ctx: ChartContext, title: str, rates: list[str], target: float | None = None
 ) -> go.Figure:
-    """Rates over periods as labelled lines on a 0–100% axis, with an optional target line."""
+    """Rates over periods as labelled lines on a 0–100% axis, with an optional target line. Two rates
+    often coincide (every case closed on time): the first is drawn as a wide solid line with large
+    markers and labels above, the next dashed over it with small markers and labels below, so both show."""
     if df[rates].isna().all().all():
         return empty_figure("各期均无可计算的比率", title, ctx)
     fig = go.Figure()
@@ -145,8 +156,9 @@ def rate_lines(
             name=name,
             mode="lines+markers+text",
             text=_pct(df[name]),
-            textposition="top center",
-            line={"color": PALETTE[i]},
+            textposition="bottom center" if i % 2 else "top center",
+            line={"color": PALETTE[i], "width": 2 if i else 4, "dash": "dash" if i else "solid"},
+            marker={"size": 7 if i else 13, "symbol": RATE_MARKERS[i % len(RATE_MARKERS)]},
             connectgaps=False,
         )
     if target is not None:
@@ -193,12 +205,15 @@ def stacked_by_period(
     if df.empty or df[value].sum() == 0:
         return empty_figure("各期均无数据", title, ctx)
     fig = go.Figure()
+    short = short_names([str(n) for n in df[category]], TICK_CHARS)  # a legend entry as long as a tick label
     for i, (name, part) in enumerate(df.groupby(category, sort=False)):
         fig.add_bar(
             x=part["期间"],
             y=part[value],
-            name=str(name),
+            name=short[str(name)],
             text=part[value],
+            customdata=[str(name)] * len(part),
+            hovertemplate=f"%{{customdata}}：%{{y}}{measure}<extra></extra>",
             marker_color=PALETTE[i % len(PALETTE)],
         )
     fig.update_layout(barmode="stack")
@@ -242,10 +257,12 @@ def simple_bar(df: pd.DataFrame, ctx: ChartContext, title: str, category: str, v
             textposition="outside",
             cliponaxis=False,
             marker_color=PALETTE[0],
+            hovertemplate=f"%{{x}}：%{{y}}{measure}<extra></extra>",
         )
     )
     fig.update_yaxes(title_text=f"{value}（{measure}）", rangemode="tozero")
     fig.update_xaxes(title_text=category)
+    _category_ticks(fig, "x", list(df[category]), ctx)
     _whole_steps(fig, "y", df[value].max())
     return finish(fig, f"{title} · 共{_number(df[value].sum())}{measure}", measure, ctx)
 
