@@ -22,13 +22,14 @@ test: deps postgres
 deps: system-deps $(VENV)/.deps
 
 # Debian's chromium (kaleido's PNG export, Playwright's browser tests), the CJK fonts charts are drawn in,
-# and DejaVu (a font without CJK glyphs: the control of the test that PNGs never show boxes).
+# DejaVu (a font without CJK glyphs: the control of the tests that PNGs never show boxes) and LibreOffice's
+# writer and impress without their GUI (the tests draw the briefing's Word and PowerPoint files through it).
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" \
-		|| [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+		|| [ ! -d /usr/share/fonts/truetype/dejavu ] || ! command -v soffice >/dev/null 2>&1; then \
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
-			chromium fonts-noto-cjk fonts-dejavu-core fontconfig; \
+			chromium fonts-noto-cjk fonts-dejavu-core fontconfig libreoffice-writer-nogui libreoffice-impress-nogui; \
 	fi
 
 $(VENV)/.deps: requirements.txt requirements-dev.txt

@@ -19,6 +19,7 @@ VIEW_PAGES = [
     st.Page("pages/petitions.py", title="信访", icon=":material/mail:"),
     st.Page("pages/cases.py", title="复议应诉", icon=":material/gavel:"),
     st.Page("pages/sessions.py", title="培训学法", icon=":material/school:"),
+    st.Page("pages/report.py", title="报告", icon=":material/description:"),
 ]
 DATA_PAGES = [st.Page(ui.DATA_PAGE, title="数据管理", icon=":material/database:")]
 ADMIN_PAGES = [

@@ -19,10 +19,12 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from indicators import briefing, views
 from indicators.access import ROLE_LABELS, Actor, NotPermitted, Role, local_admin
+from indicators.catalog import Chart, charts_of
 from indicators.config import targets_stamp
 from indicators.ingest.safety import MAX_FILE_BYTES
-from indicators.metrics import views
+from indicators.metrics import tables
 from indicators.metrics.definitions import INDICATORS
 from indicators.metrics.load import RECORDS_SHOWN
 from indicators.metrics.periods import (
@@ -34,7 +36,6 @@ from indicators.metrics.periods import (
     period_of,
     periods_between,
 )
-from indicators.metrics.tables import trend_label
 from indicators.output import charts, escape, export
 from indicators.output.style import COMPACT_BELOW, HEIGHT, WIDTH, ChartContext
 from indicators.store import Store, audit, db_url, make_engine, users
@@ -509,6 +510,19 @@ def page_data(
     return views.page_data(reader(scope), page, parse_period(period_code), unit)
 
 
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def report_data(
+    url: str, version: str, scope: tuple[str, ...] | None, period_code: str, unit: str | None, goals: str
+) -> views.Report:
+    """A briefing's figures and narrative for a period and unit, once per store version, scope and targets."""
+    return views.report_data(reader(scope), parse_period(period_code), unit)
+
+
+def briefing_file(report: views.Report, fmt: str, unit_label: str) -> bytes:
+    """One format of the briefing pack (built when its download is clicked: charts take a few seconds)."""
+    return briefing.pack(report, fmt, unit_label)
+
+
 @dataclass(frozen=True)
 class Selection:
     """The sidebar's choice, shared by every page."""
@@ -527,13 +541,8 @@ class Selection:
     def context(self) -> ChartContext:
         return ChartContext(self.period.label, self.unit_label, self.as_of, self.sample, compact=narrow())
 
-    def trend_context(self, table: pd.DataFrame) -> ChartContext:
-        """The context of a trend chart: its title names the periods the table shows (those from
-        the first record on), not only the period chosen."""
-        return replace(self.context(), period_label=trend_label(list(table["期间"]), self.period))
-
-    def year_context(self) -> ChartContext:
-        return replace(self.context(), period_label=f"{self.period.year}年")
+    def report(self) -> views.Report:
+        return report_data(db_url(), self.version, scope_key(), self.period.code, self.unit, targets_stamp())
 
     def data(self, page: str) -> dict:
         return page_data(page, db_url(), self.version, scope_key(), self.period.code, self.unit, targets_stamp())
@@ -666,6 +675,58 @@ def open_page(title: str, page: str, first_chart_first: bool = False) -> tuple[S
     return sel, sel.data(page)
 
 
+OFFICIAL_CSS = """<style>
+.official-wrap {overflow-x: auto;}
+.official {border-collapse: collapse; width: 100%; font-size: 0.8rem; text-align: center;}
+.official th, .official td {border: 1px solid rgba(49, 51, 63, 0.25); padding: 0.25rem 0.3rem; min-width: 3.2em;}
+.official th {background: #f0f2f6; font-weight: 600;}
+</style>"""
+
+
+def official_html(table: pd.DataFrame) -> str:
+    """The official outcome table in its layout (tables.official_header), as an HTML table: its texts
+    are the header's own and its cells numbers."""
+    figures = tables.official_row(table)
+    rows: list[list[str]] = [[] for _ in range(tables.OFFICIAL_HEADER_ROWS)]
+    for first, left, last, right, text in tables.official_header():
+        span = f' rowspan="{last - first + 1}" colspan="{right - left + 1}"'
+        rows[first].append(f"<th{span}>{escape.html_text(text)}</th>")
+    rows.append([f"<td>{value:,}</td>" for value in figures])
+    body = "".join(f"<tr>{''.join(cells)}</tr>" for cells in rows)
+    return f'{OFFICIAL_CSS}<div class="official-wrap"><table class="official">{body}</table></div>'
+
+
+def official_outcomes(sel: Selection, data: dict) -> None:
+    """The 行政复议 / 行政诉讼 table of the government-information-disclosure annual report (table 4):
+    disclosure cases as the official table counts them, then every case in the same layout."""
+    st.subheader("行政复议、行政诉讼情况（政府信息公开年报表4格式）")
+    st.caption(md("{}收案；审理结果为本期末的结果。", sel.period.label))
+    st.markdown("**涉及政府信息公开的案件**（表4只统计这类案件；台账「政府信息公开」列留空即否）")
+    st.html(official_html(data["official"]))
+    st.markdown("**全部复议应诉案件**（同一格式）")
+    st.html(official_html(data["all_outcomes"]))
+    st.caption(tables.OFFICIAL_NOTE)
+    if first_chart_only():
+        return
+    ctx = sel.context()
+    title = "行政复议行政诉讼情况表"
+    st.download_button(
+        "下载此表 Excel",
+        data=later(
+            export.official_xlsx,
+            {"政府信息公开案件（表4）": data["official"], "全部案件": data["all_outcomes"]},
+            ctx.heading(title),
+            what="official_xlsx",
+            period=sel.period.code,
+        ),
+        file_name=f"{charts.file_stem(title, ctx)}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="official-xlsx",
+        on_click="ignore",
+        icon=":material/table_view:",
+    )
+
+
 def definitions(*sections: str) -> None:
     """The definitions of a page's indicators, from their one declaration (metrics/definitions.py)."""
     if first_chart_only():
@@ -712,20 +773,40 @@ def sample_notice(selection: Selection) -> None:
         st.caption(sample_words(SAMPLE_CAPTION[selection.sample]))
 
 
-def chart(build: Callable[..., go.Figure], data: pd.DataFrame, ctx: ChartContext, title: str, key: str, *args) -> None:
-    """Build a chart from its table (`build(data, ctx, title, *args)`) and show it with its downloads;
-    on a phone it is drawn compact, and its PNG still has the full layout a briefing needs."""
-    fig = build(data, ctx, title, *args)
-    full = build(data, replace(ctx, compact=False), title, *args) if ctx.compact else fig
-    show_chart(fig, data, title, ctx, key, full)
+def page_chart(chart: Chart, sel: Selection, data: dict) -> None:
+    """One chart of the catalog from the page's data, with its downloads; on a phone it is drawn
+    compact, and its PNG still has the full layout a briefing needs."""
+    base = sel.context()
+    fig = chart.figure(data, base, sel.period)
+    full = chart.figure(data, replace(base, compact=False), sel.period) if base.compact else fig
+    table = data[chart.key]
+    ctx = chart.context(base, sel.period, table)
+    show_chart(fig, table, chart.heading(sel.period), ctx, chart.key, full, chart.export_name(sel.period))
+
+
+def first_chart(page: str, sel: Selection, data: dict) -> None:
+    """The page's first chart (catalog.charts_of): what a first paint shows."""
+    page_chart(charts_of(page)[0], sel, data)
+
+
+def other_charts(page: str, sel: Selection, data: dict) -> None:
+    """The page's later charts, in the catalog's order."""
+    for chart in charts_of(page)[1:]:
+        page_chart(chart, sel, data)
 
 
 def show_chart(
-    fig: go.Figure, data: pd.DataFrame, title: str, ctx: ChartContext, key: str, full: go.Figure | None = None
+    fig: go.Figure,
+    data: pd.DataFrame,
+    title: str,
+    ctx: ChartContext,
+    key: str,
+    full: go.Figure | None = None,
+    export_name: str = "",
 ) -> None:
     """A chart with its modebar PNG (scale 2, Chinese name), a server-side PNG (of `full`, the layout
-    for a page rather than a phone, when given) and its data as .xlsx."""
-    stem = charts.file_stem(title, ctx)
+    for a page rather than a phone, when given) and its data as .xlsx, named `export_name` (else the title)."""
+    stem = charts.file_stem(export_name or title, ctx)
     config = {
         "displaylogo": False,
         "locale": "zh-CN",

@@ -66,8 +66,8 @@ def ledger(uploader: int, seq: int) -> bytes:
 
 def instance(url: str, uploaders: list[int], readers: list[int], seconds: float, results: mp.Queue) -> None:
     """One app instance: its own engine; uploader and reader threads until the deadline."""
+    from indicators import views
     from indicators.ingest.reading import Upload
-    from indicators.metrics import views
     from indicators.metrics.periods import parse_period
     from indicators.store import Store, StoreBusy, make_engine, users
     from indicators.store.importer import check, commit

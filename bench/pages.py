@@ -11,6 +11,8 @@ Run as `.venv/bin/python bench/pages.py`. One run prints a table of figures besi
   later visit) and empty (a first visit). Shown beside it: the very first visit after the server
   started (page data not cached yet) and a bare streamlit app drawing one small plotly chart, the
   floor that streamlit and plotly.js set on this machine;
+* a year's full briefing pack (every chart of the catalog at print resolution, Word, slides and
+  Markdown) built from the store, warm: target ≤ 5 s;
 * a fresh visitor (a new browser context each time, so an empty cache and a new session) opening
   信访 against the bare page, alternating in one run: target ≤ 1.15× the bare page's first chart.
 
@@ -48,6 +50,7 @@ SEED = 20240101
 PAGE_TARGET_MS = 300.0
 PNG_TARGET_S = 0.3
 FIRST_CHART_TARGET_S = 3.0
+PACK_TARGET_S = 5.0  # a year's full briefing pack, warm
 FRESH_RATIO_TARGET = 1.15  # a fresh visitor's first chart on 信访 against a bare page's only chart
 FRESH_RUNS = 9
 CHANNELS = ("来信来访", "重庆市智能信访工作平台", "自然资源部系统", "民呼我为", "国土空间平台")
@@ -155,10 +158,12 @@ def page_reruns(runs: int) -> dict[str, tuple[float, list[float]]]:
 def png_exports(runs: int) -> tuple[float, list[float], list[float]]:
     """Seconds per export of the 信访 monthly chart: the first (starts chromium), warm ones after a pause, and
     warm ones back to back (each waits for the previous tab reload)."""
-    from indicators.metrics import load, views
+    from indicators import views
+    from indicators.catalog import CHARTS
+    from indicators.metrics import load
     from indicators.metrics.periods import parse_period
     from indicators.metrics.tables import data_span
-    from indicators.output import charts, export
+    from indicators.output import export
     from indicators.output.style import ChartContext
     from indicators.store import Store, make_engine
 
@@ -171,7 +176,8 @@ def png_exports(runs: int) -> tuple[float, list[float], list[float]]:
     finally:
         engine.dispose()
     ctx = ChartContext(period.label, "全部单位", period.end, "all")
-    fig = charts.year_on_year(data["monthly"], ctx, "每月信访件数：2024年与2023年对比")
+    monthly = next(c for c in CHARTS if c.key == "monthly")
+    fig = monthly.figure(data, ctx, period)
     cold = timed(lambda: export.figure_png(fig))
     paced = []
     for _ in range(runs):
@@ -179,6 +185,29 @@ def png_exports(runs: int) -> tuple[float, list[float], list[float]]:
         paced.append(timed(lambda: export.figure_png(fig)))
     back_to_back = [timed(lambda: export.figure_png(fig)) for _ in range(runs)]
     return cold, paced, back_to_back
+
+
+def briefing_packs(runs: int) -> tuple[float, list[float], int]:
+    """Seconds to build a year's full briefing pack (every chart of catalog.CHARTS rendered once at
+    print resolution, then docx, pptx and md) from the store: the first, then warm ones; and the number
+    of charts in it."""
+    from indicators import briefing, views
+    from indicators.catalog import CHARTS
+    from indicators.metrics.periods import parse_period
+    from indicators.store import Store, make_engine
+
+    engine = make_engine()
+    try:
+        store = Store(engine)
+
+        def build() -> dict[str, bytes]:
+            return briefing.full_pack(views.report_data(store, parse_period("2024"), None))
+
+        cold = timed(build)
+        warm = [timed(build) for _ in range(runs)]
+    finally:
+        engine.dispose()
+    return cold, warm, len(CHARTS)
 
 
 def first_chart(db_url: str, runs: int, tmp: Path) -> dict[str, list[float]]:
@@ -287,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
         reruns = page_reruns(args.runs)
         progress("PNG exports (kaleido)")
         png_cold, png_paced, png_back = png_exports(args.runs)
+        progress("briefing packs (docx, pptx, md)")
+        pack_cold, pack_warm, pack_charts = briefing_packs(max(3, args.runs // 2))
         browser = None
         if not args.no_browser:
             progress("first chart in chromium (Playwright)")
@@ -314,6 +345,12 @@ def main(argv: list[str] | None = None) -> int:
             png <= PNG_TARGET_S,
         ),
         Row("  PNG exports back to back (informative)", f"{statistics.median(png_back):.3f} s"),
+        Row(
+            f"briefing pack of 2024, warm: {pack_charts} charts, docx + pptx + md (first {pack_cold:.2f} s)",
+            f"{statistics.median(pack_warm):.2f} s",
+            f"≤ {PACK_TARGET_S:.0f} s",
+            statistics.median(pack_warm) <= PACK_TARGET_S,
+        ),
     ]
     if browser:
         for key, what in (

@@ -87,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     kp.add_argument("--period", required=True, help="2025、2025H1、2025Q1 或 2025-03")
     kp.add_argument("--unit", default=None, help="只统计该单位")
     kp.add_argument("--json", action="store_true", help="输出 JSON")
+    rp = sub.add_parser("report", help="生成某一期间的简报：Word（docx）、幻灯片（pptx）或 Markdown（md）")
+    rp.add_argument("--period", required=True, help="2025、2025H1、2025Q1 或 2025-03")
+    rp.add_argument("--unit", default=None, help="只统计该单位")
+    rp.add_argument("--format", required=True, choices=["docx", "pptx", "md"], help="docx、pptx 或 md")
+    rp.add_argument("-o", "--output", required=True, metavar="FILE", help="写入的文件")
     bt = sub.add_parser("batches", help="导入历史")
     bt.add_argument("--json", action="store_true", help="输出 JSON")
     rb = sub.add_parser("rollback", help="撤销一个批次")
@@ -205,6 +210,28 @@ def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
         f"开庭 {lit['hearings']} 次，负责人出庭 {lit['head_appearances']} 次（{_pct(lit['head_appearance_rate'])}）"
     )
     say(f"培训学法：{tr['sessions']} 场，{tr['participants']} 人次，{tr['hours']:g} 学时")
+    return 0
+
+
+def cmd_report(store: Store, args: argparse.Namespace) -> int:
+    from .briefing import pack
+    from .metrics.periods import parse_period
+    from .views import report_data
+
+    try:
+        period = parse_period(args.period)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if store.is_empty():
+        raise UserError("数据库中还没有任何数据，无法生成简报。请先导入台账（import）或示例数据（sample）。")
+    if args.unit and args.unit not in (units := store.units()):
+        raise UserError(f"没有任何记录属于单位“{args.unit}”。现有单位：{'、'.join(units) or '无'}。")
+    data = pack(report_data(store, period, args.unit), args.format)
+    out = Path(args.output)
+    partial = out.with_name(out.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(out)  # a reader never sees half a file
+    say(f"已生成{period.label}简报（{args.format}，{len(data):,} 字节）：{args.output}")
     return 0
 
 
@@ -331,6 +358,7 @@ def cmd_audit(store: Store, args: argparse.Namespace) -> int:
 COMMANDS = {
     "import": cmd_import,
     "kpis": cmd_kpis,
+    "report": cmd_report,
     "batches": cmd_batches,
     "rollback": cmd_rollback,
     "sample": cmd_sample,

@@ -208,6 +208,27 @@ OUTCOME = Column(
     only_with=_CONCLUDED,
     blank="审理中",
 )
+# What the official outcome table (table 4 of the government-information-disclosure annual report) needs.
+AFTER_REVIEW = Column(
+    "after_review",
+    "复议后起诉",
+    Kind.YESNO,
+    False,
+    ("是否复议后起诉", "经复议后起诉", "是否经复议"),
+    "否",
+    "行政诉讼填写：是否经行政复议后起诉；留空即未经复议直接起诉",
+    blank="未经复议直接起诉",
+)
+DISCLOSURE = Column(
+    "disclosure",
+    "政府信息公开",
+    Kind.YESNO,
+    False,
+    ("是否政府信息公开", "涉及政府信息公开", "信息公开案件"),
+    "否",
+    "案件是否涉及政府信息公开（政府信息公开年报表4只统计这类案件）；留空即否",
+    blank="按否计",
+)
 CASE_UNIT = Column(UNIT_FIELD, "单位", Kind.TEXT, False, ("责任单位",), "", _UNIT_NOTE)
 
 LITIGATION = Dataset(
@@ -217,7 +238,18 @@ LITIGATION = Dataset(
     key=(CASE_NO.field,),
     date_fields=(FILED_ON.field, HEARING_ON.field, CONCLUDED_ON.field),
     row_label="件案件",
-    columns=(CASE_NO, CASE_TYPE, FILED_ON, HEARING_ON, HEAD_APPEARED, CONCLUDED_ON, OUTCOME, CASE_UNIT),
+    columns=(
+        CASE_NO,
+        CASE_TYPE,
+        FILED_ON,
+        HEARING_ON,
+        HEAD_APPEARED,
+        CONCLUDED_ON,
+        OUTCOME,
+        AFTER_REVIEW,
+        DISCLOSURE,
+        CASE_UNIT,
+    ),
 )
 
 # 培训学法 — training, study and legal-publicity sessions

@@ -4,10 +4,8 @@ import streamlit as st
 
 import ui
 from indicators.metrics.cards import fmt_number, rate_text
-from indicators.output import charts
 
 sel, data = ui.open_page("复议应诉", "cases", first_chart_first=True)
-ctx = sel.context()
 k = data["kpis"]
 if not data["covered"]:
     st.info(
@@ -26,21 +24,14 @@ d.metric(
 )
 
 ui.definitions("litigation")
-ui.chart(charts.simple_bar, data["by_type"], ctx, "复议应诉收案（按案件类型）", "types", "案件类型", "件数", "件")
+ui.first_chart("cases", sel, data)
 
 
 def rest() -> None:
-    """The later charts and the records: after the first chart is painted (ui.after_first_chart)."""
-    ui.chart(charts.outcomes, data["outcomes"], ctx, "本期收案的审理结果", "outcomes")
-    ui.chart(charts.rate_lines, data["loss"], sel.trend_context(data["loss"]), "败诉（被纠错）率", "loss", ["败诉率"])
-    ui.chart(
-        charts.appearances,
-        data["appearances"],
-        sel.trend_context(data["appearances"]),
-        "开庭与负责人出庭应诉",
-        "appear",
-        data["head_goal"],
-    )
+    """The later charts, the official outcome table and the records: after the first chart is painted
+    (ui.after_first_chart)."""
+    ui.other_charts("cases", sel, data)
+    ui.official_outcomes(sel, data)
 
     st.subheader("负责人未出庭的开庭")
     if k["hearings"] == 0:

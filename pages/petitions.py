@@ -4,10 +4,8 @@ import streamlit as st
 
 import ui
 from indicators.metrics.cards import fmt_number, rate_text
-from indicators.output import charts
 
 sel, data = ui.open_page("信访", "petitions", first_chart_first=True)
-ctx = sel.context()
 k = data["kpis"]
 if not data["covered"]:
     st.info(
@@ -20,17 +18,12 @@ b.metric("办结率", ui.covered(data, rate_text(k["closure_rate"], k["closed"],
 c.metric("按期办结率", ui.covered(data, rate_text(k["on_time_rate"], k["on_time"], k["closed"])), border=True)
 
 ui.definitions("petitions")
-ui.chart(charts.share_bar, data["channel"], ctx, "信访件数（按来源渠道）", "channel", "来源渠道")
+ui.first_chart("petitions", sel, data)
 
 
 def rest() -> None:
     """The later charts and the records: after the first chart is painted (ui.after_first_chart)."""
-    title = f"每月信访件数：{sel.period.year}年与{sel.period.year - 1}年对比"
-    ui.chart(charts.year_on_year, data["monthly"], sel.year_context(), title, "monthly")
-    rates = ["办结率", "按期办结率"]
-    ui.chart(charts.rate_lines, data["rates"], sel.trend_context(data["rates"]), "办结率与按期办结率", "rates", rates)
-    ui.chart(charts.share_bar, data["category"], ctx, "信访件数（按事项类别）", "category", "事项类别")
-
+    ui.other_charts("petitions", sel, data)
     ui.records_table(sel, "petitions", data, "本期信访记录")
 
 

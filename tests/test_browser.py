@@ -18,6 +18,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from appserver import ROOT, full_screenshot, serve_sample
+from indicators.catalog import CHART_PAGES, CHARTS, charts_of
+from indicators.metrics.periods import parse_period
 
 VIEWPORT = {"width": 1366, "height": 900}  # the most common laptop screen
 TIMEOUT_MS = 60_000
@@ -28,13 +30,10 @@ PAGES = {
     "petitions": ("petitions", "信访", 4, 3),
     "cases": ("cases", "复议应诉", 4, 4),
     "sessions": ("sessions", "培训学法", 4, 3),
+    "report": ("report", "报告", 0, 0),
     "data": ("data", "数据管理", 0, 0),
 }
-CHART_TITLES = {
-    "petitions": ["信访件数（按来源渠道）", "每月信访件数", "办结率与按期办结率", "信访件数（按事项类别）"],
-    "cases": ["复议应诉收案（按案件类型）", "本期收案的审理结果", "败诉（被纠错）率", "开庭与负责人出庭应诉"],
-    "sessions": ["培训学法活动场次（按类型）", "参加人次", "学时", "培训学法活动时间线"],
-}
+CHART_TITLES = {page: [c.heading(parse_period("2024")) for c in charts_of(page)] for page in CHART_PAGES}
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +115,7 @@ def test_page_renders_its_charts_without_errors(server, page, name, capsys):
 @pytest.mark.browser
 def test_png_download_is_a_sharp_png_named_after_chart_and_period(server, page):
     open_page(page, server, "petitions")
-    button = page.get_by_role("button", name="下载图片 PNG").first
+    button = page.locator(".st-key-channel-png").get_by_role("button", name="下载图片 PNG")
     with page.expect_download(timeout=TIMEOUT_MS) as download:
         button.click()
     assert download.value.suggested_filename == f"信访件数（按来源渠道）_{PERIOD}_全部单位.png"
@@ -127,7 +126,7 @@ def test_png_download_is_a_sharp_png_named_after_chart_and_period(server, page):
 @pytest.mark.browser
 def test_data_download_is_the_table_behind_the_chart(server, page):
     open_page(page, server, "petitions")
-    button = page.get_by_role("button", name="下载数据 Excel").first
+    button = page.locator(".st-key-channel-xlsx").get_by_role("button", name="下载数据 Excel")
     with page.expect_download(timeout=TIMEOUT_MS) as download:
         button.click()
     assert download.value.suggested_filename == f"信访件数（按来源渠道）_{PERIOD}_全部单位.xlsx"
@@ -184,3 +183,26 @@ def test_each_page_explains_its_indicators_from_their_one_declaration(server, pa
     for item in INDICATORS:
         if item.section == "litigation":
             assert item.name in text
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("label", "suffix", "magic"),
+    [("下载 Word（.docx）", "docx", b"PK"), ("下载幻灯片（.pptx）", "pptx", b"PK"), ("下载文字（.md）", "md", b"# ")],
+)
+def test_the_report_page_downloads_each_format_of_the_briefing(server, page, label, suffix, magic):
+    open_page(page, server, "report")
+    button = page.get_by_role("button", name=label)
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        button.click()
+    assert download.value.suggested_filename == f"法治政府建设指标简报_{PERIOD}_全部单位.{suffix}"
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(magic)
+    if suffix == "md":
+        assert "2024年我局共收信访311件" in data.decode("utf-8")
+    else:
+        import zipfile
+
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        media = [n for n in names if n.startswith(("word/media/", "ppt/media/"))]
+        assert len(media) == len(CHARTS), "a picture per chart"

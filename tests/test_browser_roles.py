@@ -25,7 +25,7 @@ from ledgers import PETITION_HEADER, petition, xlsx_bytes
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 60_000
-VIEW_PAGES = ["总览", "信访", "复议应诉", "培训学法"]
+VIEW_PAGES = ["总览", "信访", "复议应诉", "培训学法", "报告"]
 
 
 @pytest.fixture(scope="module")

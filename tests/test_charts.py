@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -16,6 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from indicators import views
+from indicators.catalog import CHART_PAGES, CHARTS, Chart
 from indicators.cli import SAMPLE_DIR
 from indicators.config import targets
 from indicators.ingest.reading import Upload, read_uploads
@@ -33,111 +34,52 @@ ALL = "全部单位"
 
 @dataclass(frozen=True)
 class Builder:
-    """One chart as a page draws it: its title, measure, what it says when empty, how it is built."""
+    """One chart of the catalog as its page draws it, with what the tests expect of it: its measure
+    (in the subtitle), what it says when no ledger covers its periods, whether the sample fills it."""
 
-    name: str
-    title: str
+    chart: Chart
     measure: str
     empty_message: str
-    build: Callable[[Frames, Period, ChartContext], go.Figure]
+    sample_has_data: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.chart.key
+
+    def data(self, frames: Frames, period: Period) -> dict:
+        return views.PAGES[self.chart.page].build(frames, period, None, targets())
+
+    def build(self, frames: Frames, period: Period, base: ChartContext) -> go.Figure:
+        return self.chart.figure(self.data(frames, period), base, period)
+
+    def context(self, frames: Frames, period: Period, base: ChartContext) -> ChartContext:
+        """The context the chart is drawn in: its window's (the trend's periods, the year)."""
+        return self.chart.context(base, period, self.data(frames, period)[self.chart.key])
 
 
-def _year_ctx(ctx: ChartContext, period: Period) -> ChartContext:
-    return replace(ctx, period_label=f"{period.year}年")
-
-
-BUILDERS = [
-    Builder(
-        "channel",
-        "信访件数（按来源渠道）",
-        "件",
-        charts.NO_DATA,
-        lambda f, p, c: charts.share_bar(
-            tables.petitions_by_channel(f, p, None), c, "信访件数（按来源渠道）", "来源渠道"
-        ),
-    ),
-    Builder(
-        "monthly",
-        "每月信访件数",
-        "件",
-        charts.NO_DATA,
-        lambda f, p, c: charts.year_on_year(tables.petitions_monthly(f, p, None), c, "每月信访件数"),
-    ),
-    Builder(
-        "petition_rates",
-        "办结率与按期办结率",
-        "%",
-        "各期均无可计算的比率",
-        lambda f, p, c: charts.rate_lines(
-            tables.petition_rates(f, p, None), c, "办结率与按期办结率", ["办结率", "按期办结率"]
-        ),
-    ),
-    Builder(
-        "category",
-        "信访件数（按事项类别）",
-        "件",
-        charts.NO_DATA,
-        lambda f, p, c: charts.share_bar(
-            tables.petitions_by_category(f, p, None), c, "信访件数（按事项类别）", "事项类别"
-        ),
-    ),
-    Builder(
-        "case_types",
-        "复议应诉收案（按案件类型）",
-        "件",
-        charts.NO_DATA,
-        lambda f, p, c: charts.simple_bar(
-            tables.cases_by_type(f, p, None), c, "复议应诉收案（按案件类型）", "案件类型", "件数", "件"
-        ),
-    ),
-    Builder(
-        "outcomes",
-        "本期收案的审理结果",
-        "件",
-        charts.NO_DATA,
-        lambda f, p, c: charts.outcomes(tables.case_outcomes(f, p, None), c, "本期收案的审理结果"),
-    ),
-    Builder(
-        "loss",
-        "败诉（被纠错）率",
-        "%",
-        "各期均无可计算的比率",
-        lambda f, p, c: charts.rate_lines(tables.loss_rates(f, p, None), c, "败诉（被纠错）率", ["败诉率"]),
-    ),
-    Builder(
-        "appearances",
-        "开庭与负责人出庭应诉",
-        "次、%",
-        "各期均无开庭",
-        lambda f, p, c: charts.appearances(
-            tables.head_appearances(f, p, None), c, "开庭与负责人出庭应诉", targets().head_appearance_rate
-        ),
-    ),
-    Builder(
-        "session_types",
-        "培训学法活动场次（按类型）",
-        "场",
-        "各期均无数据",
-        lambda f, p, c: charts.stacked_by_period(
-            tables.sessions_by_type(f, p, None), c, "培训学法活动场次（按类型）", "类型", "场次", "场"
-        ),
-    ),
-    Builder(
-        "session_counts",
-        "活动场次",
-        "场",
-        "各期均无数据",
-        lambda f, p, c: charts.counts_by_period(tables.session_volume(f, p, None), c, "活动场次", ["场次"], "场"),
-    ),
-    Builder(
-        "timeline",
-        "培训学法活动时间线",
-        "场",
-        charts.NO_DATA,
-        lambda f, p, c: charts.timeline(tables.session_timeline(f, p, None), c, "培训学法活动时间线"),
-    ),
-]
+# What each chart of the catalog is expected to say; every chart in it must be here (test below).
+EXPECTED = {
+    "channel": ("件", charts.NO_DATA),
+    "monthly": ("件", charts.NO_DATA),
+    "rates": ("%", "各期均无可计算的比率"),
+    "category": ("件", charts.NO_DATA),
+    "case_types": ("件", charts.NO_DATA),
+    "outcomes": ("件", charts.NO_DATA),
+    "loss": ("%", "各期均无可计算的比率"),
+    "appear": ("次、%", "各期均无开庭"),
+    "session_types": ("场", "各期均无数据"),
+    "people": ("人次", "各期均无台账数据", False),  # the report gives no head counts
+    "hours": ("学时", "各期均无台账数据", False),  # nor hours
+    "timeline": ("场", charts.NO_DATA),
+}
+BUILDERS = [Builder(chart, *EXPECTED[chart.key]) for chart in CHARTS]
 IDS = [b.name for b in BUILDERS]
+
+
+def test_every_chart_of_the_catalog_is_tested_and_named_once():
+    assert [c.key for c in CHARTS] == list(EXPECTED), "one entry here per chart, in the catalog's order"
+    assert len({c.key for c in CHARTS}) == len(CHARTS)
+    assert {c.page for c in CHARTS} == set(CHART_PAGES)
 
 
 @pytest.fixture(scope="module")
@@ -149,9 +91,15 @@ def frames() -> Frames:
     return validated.frames
 
 
-def context(period: Period, builder: Builder, sample: str = "all") -> ChartContext:
-    ctx = ChartContext(period.label, ALL, min(period.end, date(2024, 12, 31)), sample)
-    return _year_ctx(ctx, period) if builder.name == "monthly" else ctx
+def context(period: Period, sample: str = "all") -> ChartContext:
+    """The page's context for a period: what a chart's own window starts from."""
+    return ChartContext(period.label, ALL, min(period.end, date(2024, 12, 31)), sample)
+
+
+def draw(builder: Builder, frames: Frames, period: Period, sample: str = "all") -> tuple[go.Figure, ChartContext]:
+    """The chart as its page draws it, and the context it was drawn in."""
+    base = context(period, sample)
+    return builder.build(frames, period, base), builder.context(frames, period, base)
 
 
 def _text(values: object) -> list[str]:
@@ -165,7 +113,7 @@ def _missing(value: object) -> bool:
 def assert_titled(fig: go.Figure, builder: Builder, ctx: ChartContext, measure: str) -> None:
     """The title names what, the period, the unit and the measure (a chart with nothing to draw has none)."""
     title = fig.layout.title.text
-    assert title.startswith(builder.title), title
+    assert title.startswith(builder.chart.title.split("{")[0]), title
     for part in (ctx.period_label, ctx.unit_label, *([f"单位：{measure}"] if measure else [])):
         assert part in title, f"{builder.name}: title {title!r} lacks {part!r}"
     assert measure or "单位：" not in title, "no unit for a chart without figures"
@@ -211,22 +159,24 @@ def assert_labelled(fig: go.Figure) -> None:
 @pytest.mark.parametrize("builder", BUILDERS, ids=IDS)
 def test_charts_name_period_unit_and_measure_and_label_their_data(frames, builder, code):
     period = parse_period(code)
-    ctx = context(period, builder)
-    fig = builder.build(frames, period, ctx)
+    fig, ctx = draw(builder, frames, period)
     assert isinstance(fig, go.Figure)
-    if code in ("2024", "2024Q4"):
+    if code in ("2024", "2024Q4") and builder.sample_has_data:
         assert fig.data, f"the sample has data for every chart of {period.label}"
     if fig.data:
         assert_titled(fig, builder, ctx, builder.measure)
         assert_styled(fig, ctx)
         assert_labelled(fig)
-    else:
+    elif builder.sample_has_data:
         _assert_says_empty(fig, builder, ctx)
+    else:
+        field = {"people": "参加人数", "hours": "学时"}[builder.name]
+        _assert_says_empty(fig, builder, ctx, f"各期活动均未填写{field}")
 
 
 def test_the_channel_chart_draws_the_indicator_it_names(frames):
     period = parse_period("2024")
-    fig = BUILDERS[0].build(frames, period, context(period, BUILDERS[0]))
+    fig, _ = draw(BUILDERS[0], frames, period)
     (bars,) = fig.data
     assert dict(zip(bars.y, (int(x) for x in bars.x), strict=True)) == {
         "民呼我为": 159,
@@ -239,10 +189,10 @@ def test_the_channel_chart_draws_the_indicator_it_names(frames):
     assert "159件（51.1%）" in bars.text
 
 
-def _assert_says_empty(fig: go.Figure, builder: Builder, ctx: ChartContext) -> None:
+def _assert_says_empty(fig: go.Figure, builder: Builder, ctx: ChartContext, message: str = "") -> None:
     assert not fig.data, f"{builder.name}: an empty chart draws no traces"
     messages = [a.text for a in fig.layout.annotations if not a.text.startswith("数据来源：")]
-    assert messages == [builder.empty_message]
+    assert messages == [message or builder.empty_message]
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False, "no empty axes"
     assert_titled(fig, builder, ctx, "")
     assert_styled(fig, ctx)
@@ -252,15 +202,15 @@ def _assert_says_empty(fig: go.Figure, builder: Builder, ctx: ChartContext) -> N
 def test_no_records_gives_a_chart_that_says_so(frames, builder):
     empty = {k: v.iloc[0:0] for k, v in frames.items()}
     period = parse_period("2024Q4")
-    ctx = context(period, builder, sample="")
-    _assert_says_empty(builder.build(empty, period, ctx), builder, ctx)
+    fig, ctx = draw(builder, empty, period, sample="")
+    _assert_says_empty(fig, builder, ctx)
 
 
 @pytest.mark.parametrize("builder", BUILDERS, ids=IDS)
 def test_a_period_long_before_the_data_gives_a_chart_that_says_so(frames, builder):
     period = parse_period("2015Q2")
-    ctx = context(period, builder)
-    _assert_says_empty(builder.build(frames, period, ctx), builder, ctx)
+    fig, ctx = draw(builder, frames, period)
+    _assert_says_empty(fig, builder, ctx)
 
 
 def test_a_quiet_month_empties_the_period_charts_but_keeps_the_trends(frames):
@@ -268,13 +218,11 @@ def test_a_quiet_month_empties_the_period_charts_but_keeps_the_trends(frames):
     period = parse_period("2024-03")
     by_name = {b.name: b for b in BUILDERS}
     for name in ("case_types", "outcomes", "timeline"):
-        ctx = context(period, by_name[name])
-        fig = by_name[name].build(frames, period, ctx)
+        fig, ctx = draw(by_name[name], frames, period)
         _assert_says_empty(fig, by_name[name], ctx)
         assert charts.NO_DATA in [a.text for a in fig.layout.annotations]
-    for name in ("loss", "petition_rates", "monthly"):
-        ctx = context(period, by_name[name])
-        fig = by_name[name].build(frames, period, ctx)
+    for name in ("loss", "rates", "monthly"):
+        fig, _ = draw(by_name[name], frames, period)
         assert fig.data, name
         assert_labelled(fig)
 
@@ -316,7 +264,7 @@ def test_hostile_ledger_text_stays_text_in_every_chart(frames, builder):
     sessions.loc[sessions.index[::2], "session_type"] = BIG
     cases.loc[cases.index[::2], "unit"] = LINK
     period = parse_period("2024")
-    ctx = replace(context(period, builder), unit_label=LINK, period_label=f"{period.label}{BIG}")
+    ctx = replace(context(period), unit_label=LINK, period_label=f"{period.label}{BIG}")
     texts = _strings(json.loads(pio.to_json(builder.build(hostile, period, ctx))))
     assert not [t for t in texts if "<a " in t or "font-size:80px'>" in t.replace("&lt;span", "")], texts
     assert any("&lt;a href" in t for t in texts), "the unit in the title is there, as text"

@@ -260,7 +260,7 @@ def test_audit_names_the_actions_there_are_when_asked_for_one_that_is_not(db_url
     assert code == 1 and out == "" and "没有这种操作：新增用户" in err and "user_added（新增用户）" in err
 
 
-@pytest.mark.parametrize("command", [[], ["kpis"], ["import"], ["users", "add"]])
+@pytest.mark.parametrize("command", [[], ["kpis"], ["import"], ["report"], ["users", "add"]])
 def test_help_is_chinese_with_no_argparse_english(command, capsys):
     with pytest.raises(SystemExit) as ended:
         main([*command, "--help"])
@@ -270,3 +270,24 @@ def test_help_is_chinese_with_no_argparse_english(command, capsys):
     assert "显示本帮助并退出" in shown
     for english in ("usage", "positional arguments", "options:", "show this help"):
         assert english not in shown, english
+
+
+def test_report_writes_each_format_of_the_briefing(db_url, ledgers, capsys, tmp_path):
+    """`report --period P [--unit U] --format docx|pptx|md -o FILE`: the file is written whole, its
+    figures those of `kpis`, and mistakes are refused in Chinese without a file."""
+    assert run(capsys, "import", str(ledgers["good"]), str(ledgers["cases"]))[0] == 0
+    k = kpis(capsys, "--period", "2025Q1")
+    out = tmp_path / "简报.md"
+    code, said, err = run(capsys, "report", "--period", "2025Q1", "--format", "md", "-o", str(out))
+    assert code == 0 and "已生成2025年第1季度简报（md" in said, err
+    text = out.read_text(encoding="utf-8")
+    assert f"2025年第1季度我局共收信访{k['petitions']['total']}件，均为《民呼我为》交办2件。" in text
+    assert not list(tmp_path.glob("*.part")), "no half file is left beside it"
+    for fmt, magic in (("docx", b"PK"), ("pptx", b"PK")):
+        path = tmp_path / f"简报.{fmt}"
+        assert run(capsys, "report", "--period", "2025Q1", "--unit", "本单位", "--format", fmt, "-o", str(path))[0] == 0
+        assert path.read_bytes()[:2] == magic
+    code, _, err = run(capsys, "report", "--period", "2025Q1", "--unit", "无此单位", "--format", "md", "-o", str(out))
+    assert code == 1 and "没有任何记录属于单位“无此单位”" in err
+    code, _, err = run(capsys, "report", "--period", "2025Q5", "--format", "md", "-o", str(tmp_path / "x.md"))
+    assert code == 1 and err.startswith("错误：") and not (tmp_path / "x.md").exists()

@@ -11,9 +11,10 @@ from conftest import new_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from indicators import views
 from indicators.cli import load_sample
 from indicators.ingest.reading import Upload
-from indicators.metrics import load, tables, views
+from indicators.metrics import load, tables
 from indicators.metrics.periods import parse_period
 from indicators.schema import PETITIONS
 from indicators.store import Store, make_engine

@@ -20,6 +20,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from indicators import cli
+from indicators.catalog import charts_of
 from indicators.cli import load_sample
 from indicators.ingest.reading import Upload
 from indicators.metrics.periods import Granularity, parse_period
@@ -33,10 +34,11 @@ PAGES = {
     "petitions": "pages/petitions.py",
     "cases": "pages/cases.py",
     "sessions": "pages/sessions.py",
+    "report": "pages/report.py",
     "data": "pages/data.py",
 }
 INDICATOR_PAGES = ("overview", "petitions", "cases", "sessions")
-CHARTS = {"overview": 0, "petitions": 4, "cases": 4, "sessions": 4, "data": 0}
+CHARTS = {page: len(charts_of(page)) for page in PAGES}  # the catalog's charts of each page
 ALL_UNITS = "全部单位"
 OTHER_UNIT = "执法支队"
 
@@ -538,3 +540,30 @@ def test_a_browsers_first_chart_page_draws_its_cards_and_first_chart_then_the_re
     at = app.visit("overview")
     at = app.visit(page)
     assert len(chart_specs(at)) == CHARTS[page], "once a chart is drawn, every page is drawn whole"
+
+
+def html_of(at: AppTest) -> str:
+    return "".join(e.proto.body for e in at.get("html"))
+
+
+def test_the_report_page_shows_the_narrative_the_official_table_and_a_download_per_format(sample):
+    """The report's own sentences for 2024, the table in its official layout, and docx, pptx and md."""
+    at = Dashboard().visit("report")
+    text = "".join(re.sub(r"\\(.)", r"\1", m.value).replace("\u2060", "") for m in at.main.markdown)
+    assert "2024年我局共收信访311件，其中：来信来访件共34件，《重庆市智能信访工作平台》交办20件" in text
+    assert "2024年，全局共办理以我局为主体的复议应诉案件19件，领导人出庭应诉率100%。" in text
+    assert [h.value for h in at.main.subheader][:3] == ["信访工作", "行政复议和行政应诉", "法治培训、学法和普法"]
+    table = html_of(at)
+    assert "未经复议直接起诉" in table and "复议后起诉" in table
+    every = [int(v) for v in re.findall(r"<td>([\d,]+)</td>", table.split("<table")[2])]
+    assert len(every) == 15 and every[4] + every[9] + every[14] == 19, "the 总计 of every case adds up to 19"
+    buttons = at.main.get("download_button")
+    assert {b.proto.label for b in buttons} >= {"下载 Word（.docx）", "下载幻灯片（.pptx）", "下载文字（.md）"}
+
+
+def test_the_cases_page_shows_the_official_outcome_table_with_its_download(sample):
+    """AppTest has no browser, so the page is drawn whole at once (first paint is a browser's)."""
+    at = Dashboard().visit("cases")
+    table = html_of(at)
+    assert table.count("<table") == 2 and "行政复议" in table and "尚未审结" in table
+    assert "下载此表 Excel" in [b.proto.label for b in at.main.get("download_button")]

@@ -16,9 +16,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from indicators import views
 from indicators.cli import load_sample
 from indicators.ingest.reading import Upload
-from indicators.metrics import aggregate, views
+from indicators.metrics import aggregate
 from indicators.metrics.periods import parse_period
 from indicators.store import Store
 from indicators.store.importer import prepare, run_import

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from people import LEGAL, LEGAL_EDITOR, LEGAL_VIEWER, OTHER, VIEWER, everyone
 
+from indicators import views
 from indicators.access import NotPermitted, Role, local_admin
-from indicators.metrics import views
 from indicators.metrics.aggregate import compute
 from indicators.metrics.periods import parse_period
 from indicators.schema import PETITIONS

@@ -93,3 +93,70 @@ def test_a_blank_cell_says_what_it_means_on_the_page_and_in_exports(store):
     assert cases.loc["L2", "负责人是否出庭"] == "—（未填写）", "a hearing was held: the answer was left out"
     assert cases.loc["L1", "结案日期"] == "—（未结案）" and cases.loc["L1", "审理结果"] == "—（审理中）"
     assert cases.loc["L3", "负责人是否出庭"] == "是"
+
+
+# The official outcome table: a ledger with the two optional columns table 4 needs.
+OFFICIAL_HEADER = [*CASE_HEADER[:-1], "复议后起诉", "政府信息公开", CASE_HEADER[-1]]
+
+
+def _official_case(no: str, case_type: str, after_review: object, disclosure: object, **extra: object) -> list:
+    row = case(no, case_type, "2025-04-10", **extra)
+    return [*row[:-1], after_review, disclosure, row[-1]]
+
+
+OFFICIAL_LEDGER = xlsx_bytes(
+    {
+        "复议应诉": [
+            OFFICIAL_HEADER,
+            _official_case("R1", "行政复议", None, "是", concluded="2025-05-01", outcome="维持"),
+            _official_case("R2", "行政复议", None, "是", concluded="2025-05-02", outcome="撤销"),
+            _official_case("R3", "行政复议", None, None, concluded="2025-05-03", outcome="驳回"),  # not disclosure
+            _official_case("S1", "行政诉讼（一审）", None, "是", concluded="2025-06-01", outcome="驳回诉讼请求"),
+            _official_case("S2", "行政诉讼", "否", "是", concluded="2025-06-02", outcome="原告撤诉"),
+            _official_case("S3", "行政诉讼", "是", "是", concluded="2025-06-03", outcome="确认违法"),
+            _official_case("S4", "行政诉讼", "是", "是", concluded="2025-08-03", outcome="维持"),  # after Q2 ends
+            _official_case("S5", "行政诉讼", "是", "是"),
+            _official_case("S6", "行政诉讼", "是", "否", concluded="2025-06-04", outcome="撤销"),
+        ]
+    }
+)
+
+
+def test_the_official_outcome_table_maps_outcomes_and_splits_lawsuits_as_table_4(store):
+    """审理结果 → 结果维持 (驳回, 维持), 结果纠正 (撤销, 确认违法), 其他结果 (撤诉); a case still open at the
+    period's end is 尚未审结 (S4 concluded after 2025Q2); a blank 复议后起诉 is a direct lawsuit; the
+    official table counts only 政府信息公开 cases, the second table every case."""
+    run_import(store, [upload("案件.xlsx", OFFICIAL_LEDGER)])
+    f = load_frames(store, date(2025, 1, 1), date(2025, 12, 31))
+    q2 = parse_period("2025Q2")
+    official = tables.official_outcomes(f, q2, None).set_index("案件")
+    assert official.loc["行政复议"].to_dict() == {"结果维持": 1, "结果纠正": 1, "其他结果": 0, "尚未审结": 0, "总计": 2}
+    assert official.loc["行政诉讼（未经复议直接起诉）"].to_dict() == {
+        "结果维持": 1,
+        "结果纠正": 0,
+        "其他结果": 1,
+        "尚未审结": 0,
+        "总计": 2,
+    }
+    assert official.loc["行政诉讼（复议后起诉）"].to_dict() == {
+        "结果维持": 0,
+        "结果纠正": 1,
+        "其他结果": 0,
+        "尚未审结": 2,
+        "总计": 3,
+    }
+    every = tables.official_outcomes(f, q2, None, disclosure_only=False).set_index("案件")
+    assert every["总计"].tolist() == [3, 2, 4] and int(every["总计"].sum()) == 9, "every case once"
+    assert (every.drop(columns="总计").sum(axis=1) == every["总计"]).all(), "each row adds up to its 总计"
+    year = tables.official_outcomes(f, parse_period("2025"), None).set_index("案件")
+    assert year.loc["行政诉讼（复议后起诉）", "结果维持"] == 1, "by the year's end S4 is decided"
+    assert len(tables.official_row(tables.official_outcomes(f, q2, None))) == 15
+    empty = tables.official_outcomes(f, parse_period("2024"), None)
+    assert empty["总计"].tolist() == [0, 0, 0], "a period without cases: a table of zeros, not an error"
+
+
+def test_the_official_note_says_where_each_outcome_word_goes():
+    from indicators.ingest.normalize import OUTCOME_WORDS
+
+    for cls, words in OUTCOME_WORDS:
+        assert f"{tables.OFFICIAL_CLASS[cls]}（审理结果含{'、'.join(words)}）" in tables.OFFICIAL_NOTE

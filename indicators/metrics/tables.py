@@ -11,13 +11,16 @@ from datetime import date
 
 import pandas as pd
 
-from ..ingest.normalize import OUTCOME_LABELS, PENDING
+from ..ingest.normalize import OUTCOME_LABELS, OUTCOME_WORDS, PENDING
 from ..schema import (
+    AFTER_REVIEW,
     BY_ID,
     CASE_NO,
     CASE_TYPE,
     CATEGORY,
     CHANNEL,
+    CONCLUDED_ON,
+    DISCLOSURE,
     FILED_ON,
     HEAD_APPEARED,
     HEARING_ON,
@@ -100,7 +103,8 @@ def _trend(frames: dict[str, pd.DataFrame], period: Period, unit: str | None, co
     window = [p for p in recent_periods(period) if span and p.end >= span[0]] or [period]
     s = series(frames, window, unit)
     out = pd.DataFrame({"期间": s["label"], **{name: s[key].astype(object) for name, key in columns.items()}})
-    beyond = [span is None or p.start > span[1] for p in window]  # after the last record: no ledger yet
+    # before the first record or after the last: no ledger covers it (the selected period stays, empty)
+    beyond = [span is None or p.start > span[1] or p.end < span[0] for p in window]
     out.loc[beyond, list(columns)] = None
     return out
 
@@ -176,6 +180,64 @@ def case_outcomes(frames: dict[str, pd.DataFrame], period: Period, unit: str | N
         for c in OUTCOME_ORDER
     ]
     return pd.DataFrame(out)
+
+
+# The official outcome table (table 4 of the government-information-disclosure annual report): its
+# groups of cases and, for each, the five columns; which outcome class counts in which column.
+OFFICIAL_GROUPS = ("行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）")
+OFFICIAL_COLUMNS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+OFFICIAL_CLASS = {"upheld": "结果维持", "lost": "结果纠正", "withdrawn": "其他结果", PENDING: "尚未审结"}
+
+
+def official_outcomes(
+    frames: dict[str, pd.DataFrame], period: Period, unit: str | None, disclosure_only: bool = True
+) -> pd.DataFrame:
+    """Cases received in the period in the layout of the official table: a row per group (行政复议;
+    行政诉讼 sued directly or after reconsideration), columns 结果维持 / 结果纠正 / 其他结果 / 尚未审结 / 总计.
+
+    A case's column is its outcome class on the period's last day: one concluded later is 尚未审结 in
+    this period's table. The official table counts only 政府信息公开 cases (`disclosure_only`); a
+    blank 政府信息公开 cell is 否, a blank 复议后起诉 cell is 未经复议直接起诉 (schema.Column.blank).
+    """
+    rows = for_unit(frames[LITIGATION.id], unit)
+    rows = rows.loc[in_period(rows, FILED_ON.field, period)]
+    if disclosure_only:
+        rows = rows.loc[yes(rows[DISCLOSURE.field])]
+    decided = rows[CONCLUDED_ON.field].notna() & (rows[CONCLUDED_ON.field] <= pd.Timestamp(period.end))
+    column = rows[OUTCOME_CLASS_FIELD].where(decided, PENDING).map(OFFICIAL_CLASS)
+    lawsuit = rows[CASE_TYPE.field] == LITIGATION_TYPE
+    group = pd.Series(OFFICIAL_GROUPS[0], index=rows.index)
+    group[lawsuit] = OFFICIAL_GROUPS[1]
+    group[lawsuit & yes(rows[AFTER_REVIEW.field])] = OFFICIAL_GROUPS[2]
+    grid = pd.crosstab(group, column).reindex(index=list(OFFICIAL_GROUPS), columns=list(OFFICIAL_COLUMNS[:-1]))
+    grid = grid.fillna(0).astype(int)
+    grid[OFFICIAL_COLUMNS[-1]] = grid.sum(axis=1)
+    return grid.rename_axis(index="案件", columns=None).reset_index()
+
+
+OFFICIAL_HEADER_ROWS = 3
+# How 审理结果 maps to the table's columns, in words, from the one declaration of each (OUTCOME_WORDS).
+OFFICIAL_NOTE = (
+    "注：按本期收案统计，审理结果按本期末的结果归入："
+    + "；".join(f"{OFFICIAL_CLASS[c]}（审理结果含{'、'.join(ws)}）" for c, ws in OUTCOME_WORDS)
+    + "；未结案或本期末后结案的为尚未审结。涉及政府信息公开的案件表只统计该列为“是”的案件。"
+)
+
+
+def official_header() -> list[tuple[int, int, int, int, str]]:
+    """The official table's header as cells (first row, first column, last row, last column, text):
+    行政复议 over its five columns (two rows high); 行政诉讼 over 未经复议直接起诉 and 复议后起诉, each over
+    the same five. Every medium (page, xlsx, docx, pptx) draws it from here."""
+    n = len(OFFICIAL_COLUMNS)
+    cells = [(0, 0, 1, n - 1, "行政复议"), (0, n, 0, 3 * n - 1, "行政诉讼")]
+    cells += [(1, n, 1, 2 * n - 1, "未经复议直接起诉"), (1, 2 * n, 1, 3 * n - 1, "复议后起诉")]
+    return cells + [(2, i, 2, i, OFFICIAL_COLUMNS[i % n]) for i in range(3 * n)]
+
+
+def official_row(table: pd.DataFrame) -> list[int]:
+    """The official table's one row of 15 figures, in the header's column order."""
+    by_group = table.set_index("案件")
+    return [int(by_group.loc[g, c]) for g in OFFICIAL_GROUPS for c in OFFICIAL_COLUMNS]
 
 
 def loss_rates(frames: dict[str, pd.DataFrame], period: Period, unit: str | None) -> pd.DataFrame:

@@ -31,6 +31,23 @@ def markdown(value: object) -> str:
     return _AUTOLINKS.sub(WORD_JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", terminal(text)))
 
 
+# In prose pasted as Markdown, only what would format, link, load or break out of the text is escaped
+# (a sentence keeps its 12.3% and parentheses readable).
+_PROSE_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~$])")
+
+
+def markdown_prose(value: object) -> str:
+    """A sentence as literal Markdown text for pasting elsewhere: emphasis, links, images, HTML,
+    headings, tables and bare links stay text; other punctuation is left as written."""
+    text = _LINE_BREAKS.sub(" ", str(value))
+    return _AUTOLINKS.sub(WORD_JOINER, _PROSE_SPECIAL.sub(r"\\\1", terminal(text)))
+
+
+def html_text(value: object) -> str:
+    """A value as literal text in HTML: tags and entities show as typed."""
+    return html.escape(str(value), quote=True)
+
+
 def plotly(value: object) -> str:
     """A value as literal text in a Plotly label, title or hover: its pseudo-HTML tags become text, and
     a bidirectional override (a file name `\u202egpj.exe` that shows as exe.jpg) shows as its code."""

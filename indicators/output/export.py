@@ -106,6 +106,16 @@ def figure_png(fig: go.Figure, scale: int = PNG_SCALE, width: int = WIDTH, heigh
     return future.result(timeout=PNG_TIMEOUT_SECONDS)  # type: ignore[attr-defined]
 
 
+def figure_pngs(figs: list[go.Figure], scale: int = PNG_SCALE) -> list[bytes]:
+    """Several charts as PNGs, rendered side by side by kaleido's tabs (a briefing pack's charts)."""
+    ensure_png_server()
+    assert _renderer is not None
+    loop, browser = _renderer
+    opts = {"format": "png", "scale": scale, "width": WIDTH, "height": HEIGHT}
+    futures = [asyncio.run_coroutine_threadsafe(browser.calc_fig(fig, opts=opts), loop) for fig in figs]  # type: ignore[attr-defined]
+    return [f.result(timeout=PNG_TIMEOUT_SECONDS) for f in futures]
+
+
 def neutralise(value: object) -> object:
     """Text a workbook can hold: control characters become "?" instead of failing the whole download.
     (Text that would run as a formula is kept as written, in a text cell: see xlsx_bytes.)"""
@@ -168,4 +178,43 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], heading: tuple[str, ...] = ()) -
                         cell.quotePrefix = cell.value.startswith(FORMULA_PREFIXES)
                     elif rate and isinstance(cell.value, float):
                         cell.number_format = "0.0%"
+    return buffer.getvalue()
+
+
+def official_xlsx(sheets: dict[str, pd.DataFrame], heading: tuple[str, ...] = ()) -> bytes:
+    """The official outcome tables (tables.official_outcomes) in their layout, a sheet each: the
+    heading lines, the three header rows with their merged cells, then the row of figures."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    from ..metrics.tables import OFFICIAL_HEADER_ROWS, official_header, official_row
+
+    line = Side(style="thin", color="808080")
+    box = Border(left=line, right=line, top=line, bottom=line)
+    book = Workbook()
+    book.remove(book.active)
+    for name, table in sheets.items():
+        sheet = book.create_sheet(name[:31])
+        for row, text in enumerate(heading, start=1):
+            cell = sheet.cell(row=row, column=1, value=neutralise(text))
+            cell.data_type, cell.quotePrefix = "s", text.startswith(FORMULA_PREFIXES)
+            cell.font = Font(bold=row == 1, size=14 if row == 1 else 10, color=None if row == 1 else "5F6B7A")
+        top = len(heading) + 2 if heading else 1
+        figures = official_row(table)
+        for first, left, last, right, text in official_header():
+            sheet.cell(row=top + first, column=left + 1, value=text).font = Font(bold=True)
+            if (first, left) != (last, right):
+                sheet.merge_cells(
+                    start_row=top + first, start_column=left + 1, end_row=top + last, end_column=right + 1
+                )
+        for i, value in enumerate(figures, start=1):
+            sheet.cell(row=top + OFFICIAL_HEADER_ROWS, column=i, value=value)
+        for row in sheet.iter_rows(min_row=top, max_row=top + OFFICIAL_HEADER_ROWS, max_col=len(figures)):
+            for cell in row:
+                cell.border = box
+                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for i in range(1, len(figures) + 1):
+            sheet.column_dimensions[sheet.cell(row=top, column=i).column_letter].width = 10
+    buffer = io.BytesIO()
+    book.save(buffer)
     return buffer.getvalue()

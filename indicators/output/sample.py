@@ -17,8 +17,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from ..schema import LITIGATION, PETITIONS, TRAINING, UNIT_FIELD, Dataset
+from . import style
 
-BUREAU = "重庆市巴南区规划和自然资源局"
+BUREAU = f"重庆市{style.BUREAU}"
 YEAR = 2024
 REPORT_DATE = date(2025, 1, 6)
 PETITION_CHANNELS = {
