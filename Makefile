@@ -23,13 +23,16 @@ deps: system-deps $(VENV)/.deps
 
 # Debian's chromium (kaleido's PNG export, Playwright's browser tests), the CJK fonts charts are drawn in,
 # DejaVu (a font without CJK glyphs: the control of the tests that PNGs never show boxes) and LibreOffice's
-# writer and impress without their GUI (the tests draw the briefing's Word and PowerPoint files through it).
+# writer and impress without their GUI (the tests draw the briefing's Word and PowerPoint files through it),
+# and an emoji font (a ledger's 🚀 in a chart or its PNG is drawn, not a box).
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" \
-		|| [ ! -d /usr/share/fonts/truetype/dejavu ] || ! command -v soffice >/dev/null 2>&1; then \
+		|| [ ! -d /usr/share/fonts/truetype/dejavu ] || ! command -v soffice >/dev/null 2>&1 \
+		|| ! fc-list 2>/dev/null | grep -q "Noto Color Emoji"; then \
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
-			chromium fonts-noto-cjk fonts-dejavu-core fontconfig libreoffice-writer-nogui libreoffice-impress-nogui; \
+			chromium fonts-noto-cjk fonts-noto-color-emoji fonts-dejavu-core fontconfig \
+			libreoffice-writer-nogui libreoffice-impress-nogui; \
 	fi
 
 $(VENV)/.deps: requirements.txt requirements-dev.txt

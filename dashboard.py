@@ -53,7 +53,8 @@ try:
     pages = VIEW_PAGES + (DATA_PAGES if actor.may_upload else []) + (ADMIN_PAGES if actor.is_admin else [])
     page = st.navigation(pages)
     if access.mode == "local":
-        st.caption(ui.LOCAL_MODE)
+        with st.container(key=ui.LOCAL_MODE_KEY):
+            st.caption(ui.LOCAL_MODE)
     ui.user_panel(actor)
     st.session_state[ui.SELECTION_KEY] = selection = ui.sidebar()
     st.session_state[ui.DEFERRED_KEY] = False

@@ -37,7 +37,7 @@ from indicators.metrics.periods import (
     periods_between,
 )
 from indicators.output import charts, escape, export
-from indicators.output.style import COMPACT_BELOW, HEIGHT, WIDTH, ChartContext
+from indicators.output.style import COMPACT_BELOW, HEIGHT, UNIT_CHARS, WIDTH, ChartContext, clip
 from indicators.store import Store, audit, db_url, make_engine, users
 
 ALL_UNITS = "全部单位"
@@ -56,7 +56,12 @@ DATA_PAGE = "pages/data.py"
 ADMIN_PAGE = "pages/admin.py"
 AUDIT_PAGE = "pages/audit.py"
 SELECTION_KEY = "selection"
-SIDEBAR_KEYS = ("granularity", "period", "unit")  # the sidebar widgets' state (sidebar, sidebar_widgets)
+SIDEBAR_KEYS = ("granularity", "period", "unit")
+# The unit box's first option, the total of the units one sees: a value no unit has (a blank unit cell
+# is the default unit), so the box always holds a value (a None option would make it clearable, and a
+# cleared box reads "Choose an option").
+TOTAL = ""
+LINK_NOTE_KEY = "link_note"  # (what a link asked for and could not be shown, the period and unit shown instead)  # the sidebar widgets' state (sidebar, sidebar_widgets)
 AUTH_KEY = "auth"  # the signed-in user's name and when they signed in and were last seen
 ACTOR_KEY = "actor"  # who this session acts as on this run (set by dashboard.py before the page runs)
 FLASH_KEY = "sign_in_flash"
@@ -94,6 +99,7 @@ METRIC_CSS = (
 # print rules apply both.
 PRINT_WIDTH = 680
 RECORDS_KEY = "records-"
+LOCAL_MODE_KEY = "local-mode"  # the 本机模式 note: for the screen, not for paper
 CHROME = f"""<script>
 document.documentElement.lang = "zh-CN";
 if (!window.__printFit) {{
@@ -119,10 +125,13 @@ if (!window.__printFit) {{
 }}
 </script>
 <style>
+[data-testid=stElementToolbarButton]:has(button[aria-label^="Download as CSV"]),
+[data-testid=stElementToolbarButton]:has(button[aria-label^="下载为 CSV"]) {{display: none !important;}}
 @media print {{
   [data-testid=stSidebar], [data-testid=stHeader], [data-testid=stToolbar], [data-testid=stElementToolbar],
   [data-testid=stSidebarCollapsedControl], .modebar-container, .stButton, .stDownloadButton,
-  [data-testid=stExpander], [class*="st-key-{RECORDS_KEY}"] {{display: none !important;}}
+  [data-testid=stExpander], [class*="st-key-{RECORDS_KEY}"], .st-key-{LOCAL_MODE_KEY} {{display: none !important;}}
+  h1, h2, h3 {{break-after: avoid;}}
   [data-testid=stMain] {{margin-left: 0 !important;}}
   .stPlotlyChart, .stDataFrame {{width: var(--screen-width, 100%) !important; zoom: var(--print-zoom, 1);}}
   .stPlotlyChart, [data-testid=stMetric] {{break-inside: avoid;}}
@@ -136,6 +145,18 @@ STREAMLIT_WORDS = {
     "file upload": "选择台账文件",
     f"{MAX_FILE_BYTES // 1024 // 1024}MB per file": f"每个文件不超过 {MAX_FILE_BYTES // 1024 // 1024} MB",
     f"• {', '.join(t.upper() for t in UPLOAD_TYPES)}": f" · {'、'.join(t.upper() for t in UPLOAD_TYPES)}",
+    "Add files": "添加文件",
+    "Error:": "错误：",
+    "Choose an option": "请选择",
+    "No results": "没有匹配的选项",
+    "Clear value": "清除",
+    "Clear all": "全部清除",
+    "Skip to main content": "跳到正文",
+    "Sidebar": "侧栏",
+    "Collapse sidebar": "收起侧栏",
+    "Expand sidebar": "展开侧栏",
+    "App pages": "页面导航",
+    "Link to heading": "本节链接",
     "Show/hide columns": "显示或隐藏列",
     "Download as CSV": "下载为 CSV",
     "Search": "搜索",
@@ -156,10 +177,19 @@ STREAMLIT_WORDS = {
     "Rename": "重命名",
     "Open": "展开选项",
 }
+# Streamlit's words around a name (a file's, a label's) or a size: the pattern and its Chinese ($1 is kept).
+STREAMLIT_PATTERNS = [
+    [r"^Remove (.+)$", "移除 $1"],
+    [r"^Help for (.+)$", "$1 的说明"],
+    [r"^\S+ icon$", "图标"],
+    [r"^(?:Error: )?(.+) files are not allowed\.?$", "不接受此类文件（$1），请选择 XLSX、XLS、XLSM 或 CSV 文件"],
+    [r"^File must be (.+) or smaller\.?$", "文件不能超过 $1"],
+]
 # Where the script never translates: the page's and sidebar's Markdown, metrics, options, inputs, charts
 # and a table's cells (its grid, which a screen reader reads) show ledger and user text (tooltips, drawn
 # outside all these, are Streamlit's own words), except inside the uploader's drop zone (STREAMLIT_OWN).
-STREAMLIT_OWN = "[data-testid=stFileUploaderDropzone]"
+STREAMLIT_OWN = "[data-testid=stFileUploader], [data-testid=stElementToolbar]"
+KEEP_NAMES = "[role=listbox], [role=option], [role=grid], .js-plotly-plot .main-svg"
 KEEP_AS_SHOWN = (
     "[data-testid=stMain] [data-testid=stMarkdownContainer], [data-testid=stSidebar] [data-testid=stMarkdownContainer], "
     "[data-testid=stMetric], [role=listbox], [role=option], [role=grid], input, textarea, .stPlotlyChart"
@@ -171,13 +201,29 @@ TRANSLATE_JS = (
   const words = window.__zhWords = __WORDS__;
   // Never where text from a ledger or a user is shown (a unit may be called "Search"); charts translate themselves.
   const theirs = (e) => !e || !e.closest || (e.closest(__KEEP__) && !e.closest(__OWN__));
-  const text = (n) => { const zh = words[n.nodeValue.trim()]; if (zh && !theirs(n.parentElement)) n.nodeValue = zh; };
-  const attribute = (e, a) => { const zh = words[e.getAttribute(a)]; if (zh && !theirs(e)) e.setAttribute(a, zh); };
+  const patterns = __PATTERNS__.map(([p, zh]) => [new RegExp(p), zh]);
+  const chinese = (s) => {
+    if (!s) return null;
+    if (words[s.trim()]) return words[s.trim()];
+    const [head, ...rest] = s.split(": ");  // a toolbar button's label names its table: "Search: 本期信访记录"
+    if (rest.length && words[head]) return `${words[head]}：${rest.join(": ")}`;
+    for (const [p, zh] of patterns) if (p.test(s.trim())) return s.trim().replace(p, zh);
+    return null;
+  };
+  const text = (n) => { const zh = chinese(n.nodeValue); if (zh && !theirs(n.parentElement)) n.nodeValue = zh; };
+  // An accessible name is Streamlit's own (a heading's link, a chart's 全屏) except on an option, a grid's
+  // cells or a plot, whose names are their ledger text.
+  const NAMES = ["aria-label", "title", "data-title"];  // data-title: a chart toolbar button's tooltip
+  const named = (e) => !e || !e.closest || e.closest(__KEEP_NAMES__);
+  const attribute = (e, a) => { const zh = chinese(e.getAttribute(a)); if (zh && !named(e)) e.setAttribute(a, zh); };
   const fix = (root) => {
-    if (theirs(root)) return;
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) text(n);
-    for (const e of root.querySelectorAll("[aria-label], [title]")) for (const a of ["aria-label", "title"]) attribute(e, a);
+    if (!root || !root.querySelectorAll) return;
+    if (!theirs(root)) {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) text(n);
+    }
+    for (const e of [root, ...root.querySelectorAll("[aria-label], [title], [data-title]")])
+      for (const a of NAMES) if (e.hasAttribute && e.hasAttribute(a)) attribute(e, a);
   };
   new MutationObserver((changes) => {
     for (const c of changes) {
@@ -186,12 +232,14 @@ TRANSLATE_JS = (
       else for (const n of c.addedNodes) fix(n.nodeType === 3 ? n.parentElement : n);
     }
   }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
-                             attributeFilter: ["aria-label", "title"]});
+                             attributeFilter: NAMES});
   fix(document.body);
 })();
 </script>""".replace("__WORDS__", json.dumps(STREAMLIT_WORDS, ensure_ascii=False))
     .replace("__KEEP__", json.dumps(KEEP_AS_SHOWN))
     .replace("__OWN__", json.dumps(STREAMLIT_OWN))
+    .replace("__PATTERNS__", json.dumps(STREAMLIT_PATTERNS))
+    .replace("__KEEP_NAMES__", json.dumps(KEEP_NAMES))
 )
 # The chart toolbar's tooltips in Chinese (plotly.js takes a locale inline in the chart's config).
 PLOTLY_LOCALE = {
@@ -533,13 +581,21 @@ class Selection:
     sample: str  # Store.sample_share: "", "all" or "part"
     as_of: date
     total_label: str = ALL_UNITS  # what the total of the units this user sees is called
+    latest: date | None = None  # the latest date of the data seen (a chart of the whole year is as of it)
 
     @property
     def unit_label(self) -> str:
         return self.unit or self.total_label
 
     def context(self) -> ChartContext:
-        return ChartContext(self.period.label, self.unit_label, self.as_of, self.sample, compact=narrow())
+        return ChartContext(
+            self.period.label, self.unit_label, self.as_of, self.sample, compact=narrow(), latest=self.latest
+        )
+
+    @property
+    def unit_shown(self) -> str:
+        """The unit as a scope line shows it: a very long name cut (the sidebar's box has it whole)."""
+        return clip(self.unit_label, UNIT_CHARS)
 
     def report(self) -> views.Report:
         return report_data(db_url(), self.version, scope_key(), self.period.code, self.unit, targets_stamp())
@@ -559,7 +615,9 @@ def sidebar() -> Selection | None:
     first, last = facts["range"]
     units = viewable_units(facts["units"])
     state = st.session_state
+    asked = None
     if "granularity" not in state:  # a new session: the link's view, else the latest full year
+        asked = {k: st.query_params.get(k, "") for k in ("period", "unit")}
         opened = linked_view(units) or (opening_period(first, last, date.today()), units[0])
         state["granularity"], state["period"] = opened[0].granularity, opened[0].code
         choose_unit(opened[1])
@@ -568,10 +626,33 @@ def sidebar() -> Selection | None:
         state["period"] = period_of(last, state["granularity"]).code
     if state.get("unit") not in units:
         choose_unit(units[0])
-    period, unit = parse_period(state["period"]), state.get("unit")
+    period, unit = parse_period(state["period"]), state.get("unit") or None
+    if asked is not None:
+        state[LINK_NOTE_KEY] = (link_note(asked, period, unit), period.code, unit)
     st.query_params.from_dict({"period": period.code, **({"unit": unit} if unit else {})})  # a link reopens this view
     sample = sample_share(db_url(), version, scope_key(), unit) if facts["sample"] else ""
-    return Selection(period, unit, version, sample, min(period.end, last), actor().total_label())
+    return Selection(period, unit, version, sample, min(period.end, last), actor().total_label(), last)
+
+
+def link_note(asked: dict[str, str], period: Period, unit: str | None) -> str:
+    """What a link asked for and could not be shown (a period without data, a unit one may not see or
+    that has no records), and what is shown instead; "" when the link was followed as it is."""
+    missed = []
+    if asked["period"] and asked["period"] != period.code:
+        missed.append(md("期间“{}”", asked["period"][:40]))
+    if asked["unit"] and asked["unit"] != (unit or ""):
+        missed.append(md("单位“{}”", asked["unit"][:40]))
+    if not missed:
+        return ""
+    shown = md("{} · {}", period.label, unit or actor().total_label())
+    return f"链接中的{'和'.join(missed)}没有可查看的数据，现显示{shown}。"
+
+
+def show_link_note(selection: Selection) -> None:
+    """The note of link_note while the view is still the one shown instead of the link's."""
+    note, code, unit = st.session_state.get(LINK_NOTE_KEY) or ("", "", None)
+    if note and (code, unit) == (selection.period.code, selection.unit):
+        st.warning(note, icon=":material/link_off:")
 
 
 def period_options(first: date, last: date) -> list[str]:
@@ -579,11 +660,11 @@ def period_options(first: date, last: date) -> list[str]:
     return [p.code for p in reversed(periods_between(first, last, Granularity(st.session_state["granularity"])))]
 
 
-def viewable_units(units: list[str]) -> list[str | None]:
-    """The unit box's options: None (the total of what this user sees; a unit may well be named
+def viewable_units(units: list[str]) -> list[str]:
+    """The unit box's options: TOTAL (the total of what this user sees; a unit may well be named
     全部单位 itself), then each unit; for a user of one unit, that unit only."""
     scope = actor().scope
-    return units if scope is not None and len(scope) == 1 else [None, *units]
+    return units if scope is not None and len(scope) == 1 else [TOTAL, *units]
 
 
 def sidebar_widgets(selection: Selection) -> None:
@@ -609,18 +690,16 @@ def sidebar_widgets(selection: Selection) -> None:
     st.sidebar.selectbox("期间", options, format_func=lambda c: parse_period(c).label, key="period")
     total = selection.total_label
     units = viewable_units(facts["units"])
-    st.sidebar.selectbox("单位", units, format_func=lambda u: total if u is None else u, key="unit")
+    # The box sends the chosen option's text: a unit named like the total gets a total told apart from it.
+    shown_total = f"{total}（合计）" if total in units else total
+    st.sidebar.selectbox("单位", units, format_func=lambda u: shown_total if u == TOTAL else u, key="unit")
     if selection.sample:
         st.sidebar.info(sample_words(SAMPLE_SIDEBAR[selection.sample]), icon=":material/info:")
 
 
 def choose_unit(unit: str | None) -> None:
-    """Preset the unit box. The total (None) is its first option, chosen by leaving the box unset:
-    a None set in session state would show the box empty ("Choose an option")."""
-    if unit is None:
-        st.session_state.pop("unit", None)
-    else:
-        st.session_state["unit"] = unit
+    """Preset the unit box: a unit, or TOTAL for None (the total)."""
+    st.session_state["unit"] = unit or TOTAL
 
 
 def linked_view(units: list[str | None]) -> tuple[Period, str | None] | None:
@@ -629,7 +708,7 @@ def linked_view(units: list[str | None]) -> tuple[Period, str | None] | None:
         period = parse_period(st.query_params.get("period", ""))
     except ValueError:
         return None
-    unit = st.query_params.get("unit") or None
+    unit = st.query_params.get("unit") or TOTAL
     return (period, unit) if unit in units else (period, units[0])
 
 
@@ -655,6 +734,7 @@ def selection() -> Selection:
     ensure_entrypoint()
     chosen = require_selection(st.session_state[SELECTION_KEY])
     st.html(METRIC_CSS)
+    show_link_note(chosen)
     return chosen
 
 
@@ -667,7 +747,7 @@ def open_page(title: str, page: str, first_chart_first: bool = False) -> tuple[S
     st.session_state[DEFERRED_KEY] = first_chart_first and not painted()
     st.title(md("{} · {}", title, sel.period.label))
     scope, button = st.columns([4, 1], vertical_alignment="center")
-    scope.caption(md("{} · {} · 数据截至 {}", sel.period.label, sel.unit_label, sel.as_of.isoformat()))
+    scope.caption(md("{} · {} · 数据截至 {}", sel.period.label, sel.unit_shown, sel.as_of.isoformat()))
     if not first_chart_only():
         with button:
             print_button()
@@ -812,6 +892,7 @@ def show_chart(
         "locale": "zh-CN",
         "locales": PLOTLY_LOCALE,
         "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2, "width": WIDTH, "height": HEIGHT},
+        "displayModeBar": not ctx.compact,  # a phone shows it always, over the title; its PNG button is below
     }
     st.plotly_chart(fig, theme=None, key=key, config=config)
     if first_chart_only():

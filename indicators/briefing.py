@@ -21,7 +21,7 @@ from .metrics.cards import fmt_number, fmt_rate
 from .metrics.tables import OFFICIAL_HEADER_ROWS, OFFICIAL_NOTE, official_header, official_row
 from .output import export
 from .output.narrative import Paragraph, chart_sentences, markdown, narrative
-from .output.style import BUREAU, ChartContext
+from .output.style import BUREAU, UNIT_CHARS, ChartContext, clip
 from .views import Report
 
 FORMATS = {
@@ -65,7 +65,9 @@ def scope(report: Report, unit_label: str = "全部单位") -> str:
 
 def figures(report: Report, unit_label: str = "全部单位") -> list[tuple[Chart, go.Figure]]:
     """Every chart of the chart pages, built from the report's data as the pages build them."""
-    base = ChartContext(report.period.label, report.unit or unit_label, report.as_of, report.sample)
+    base = ChartContext(
+        report.period.label, report.unit or unit_label, report.as_of, report.sample, latest=report.latest
+    )
     return [
         (chart, chart.figure(report.pages[page], base, report.period))
         for page in CHART_PAGES
@@ -348,7 +350,7 @@ def full_pack(report: Report, unit_label: str = "全部单位") -> dict[str, byt
 
 def file_name(report: Report, fmt: str, unit_label: str = "全部单位") -> str:
     """法治政府建设指标简报_2024年_全部单位.docx: no path characters from a unit's name."""
-    raw = f"法治政府建设指标简报_{report.period.label}_{report.unit or unit_label}"
+    raw = f"法治政府建设指标简报_{report.period.label}_{clip(report.unit or unit_label, UNIT_CHARS)}"
     return re.sub(r'[\\/:*?"<>|\s\x00-\x1f]+', "_", raw)[:180] + f".{fmt}"
 
 

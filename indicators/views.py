@@ -141,6 +141,7 @@ class Report:
     pages: dict[str, dict]
     as_of: date  # the earlier of the period's end and the latest record's date, as the pages say
     sample: str  # whether the figures hold sample data: "", "part" or "all" (the charts' footnote says so)
+    latest: date | None = None  # the latest record's date (a chart of the whole year is as of it)
 
 
 def report_data(store: Store, period: Period, unit: str | None) -> Report:
@@ -151,4 +152,4 @@ def report_data(store: Store, period: Period, unit: str | None) -> Report:
     span = store.date_range(primary=True)
     as_of = min(period.end, span[1]) if span else period.end
     sample = store.sample_share(unit) if store.sample_share() else ""
-    return Report(period, unit, report_facts(frames, period, unit), pages, as_of, sample)
+    return Report(period, unit, report_facts(frames, period, unit), pages, as_of, sample, span[1] if span else None)

@@ -34,7 +34,9 @@ def rest() -> None:
     ui.official_outcomes(sel, data)
 
     st.subheader("负责人未出庭的开庭")
-    if k["hearings"] == 0:
+    if not data["covered"]:
+        st.info(ui.md("{}没有复议应诉台账数据。", sel.period.label), icon=":material/info:")
+    elif k["hearings"] == 0:
         st.info(ui.md("{}没有已开庭的行政诉讼案件。", sel.period.label), icon=":material/event_busy:")
     elif data["missed"].empty:
         st.success(ui.md("{}所有开庭均有机关负责人出庭。", sel.period.label), icon=":material/check_circle:")

@@ -27,6 +27,7 @@ REFUSED = (AlreadyRolledBack, BatchNotFound, MetaRejected, StoreBusy, NotPermitt
 STATE_KEY = "data_page"
 HISTORY_KEY = "history_batch"
 PROBLEM_ROW_HEIGHT = 68  # three lines of text
+PROBLEM_ROW_HEIGHT_PHONE = 128  # six lines in a column a phone shows whole
 
 
 @dataclass
@@ -100,9 +101,9 @@ def problems_table(report: pd.DataFrame) -> None:
         report,
         hide_index=True,
         placeholder="",
-        row_height=PROBLEM_ROW_HEIGHT,
+        row_height=PROBLEM_ROW_HEIGHT_PHONE if ui.narrow() else PROBLEM_ROW_HEIGHT,
         column_order=order,
-        column_config={REPORT_COLUMNS["message"]: st.column_config.TextColumn(width="large")},
+        column_config={REPORT_COLUMNS["message"]: st.column_config.TextColumn(width=240 if ui.narrow() else "large")},
     )
 
 

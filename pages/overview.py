@@ -7,8 +7,11 @@ from indicators.metrics.cards import NO_LEDGER, SECTION_TITLES, comparison_label
 
 sel, data = ui.open_page("法治政府建设指标总览", "overview")
 previous_label, year_ago_label = comparison_labels(sel.period)
-compared_with = "较上期与较去年同期" if year_ago_label else "较上年"
-st.caption(ui.md("{}；卡片中的变化为{}。", sel.unit_label, compared_with))
+compared_with = f"{previous_label}与{year_ago_label}" if year_ago_label else previous_label
+st.caption(ui.md("{}；卡片中的变化为{}。", sel.unit_shown, compared_with))
+# In the card, the comparison's word alone (较上期): the period it names is in the caption above, and the
+# whole label does not fit a quarter of a laptop's width.
+in_card = previous_label.split("（")[0] if year_ago_label else previous_label
 ui.definitions("petitions", "litigation", "training")
 for section, title in SECTION_TITLES.items():
     st.subheader(title)
@@ -20,7 +23,7 @@ for section, title in SECTION_TITLES.items():
                 label,
                 card.text,
                 delta=card.delta_previous,
-                delta_description=previous_label if card.delta_previous is not None else None,
+                delta_description=in_card if card.delta_previous is not None else None,
                 delta_color=card.delta_color,
                 delta_arrow=card.delta_arrow,
                 border=True,

@@ -9,7 +9,7 @@ from indicators.output.narrative import narrative
 
 sel = ui.selection()
 st.title(ui.md("报告 · {}", sel.period.label))
-st.caption(ui.md("{} · {} · 数据截至 {}", sel.period.label, sel.unit_label, sel.as_of.isoformat()))
+st.caption(ui.md("{} · {} · 数据截至 {}", sel.period.label, sel.unit_shown, sel.as_of.isoformat()))
 ui.sample_notice(sel)
 report = sel.report()
 

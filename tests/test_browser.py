@@ -149,6 +149,14 @@ def test_the_page_is_chinese_in_language_glyphs_uploader_and_chart_toolbar(serve
     assert "每个文件不超过 50 MB · XLSX、XLS、XLSM、CSV" in shown
     assert "Upload" not in shown and "per file" not in shown, "no English text, drawn or not, for a screen reader"
     assert dropzone.locator("input[type=file]").get_attribute("aria-label") == "选择台账文件"
+    note = ROOT / "test-artifacts" / "说明.txt"
+    note.parent.mkdir(exist_ok=True)
+    note.write_text("不是台账", encoding="utf-8")
+    dropzone.locator("input[type=file]").set_input_files(str(note))
+    uploader = page.get_by_test_id("stFileUploader")
+    expect(uploader).to_contain_text("错误：不接受此类文件（text/plain），请选择 XLSX、XLS、XLSM 或 CSV 文件")
+    names = uploader.evaluate("e => [...e.querySelectorAll('[aria-label]')].map((n) => n.getAttribute('aria-label'))")
+    assert "移除 说明.txt" in names and not [n for n in names if "Remove" in n or "Help for" in n], names
     open_page(page, server, "petitions")
     page.locator(".js-plotly-plot").first.hover()
     assert page.locator(".modebar-btn").first.get_attribute("data-title") == "下载图片（PNG）"

@@ -279,7 +279,11 @@ def test_a_very_long_name_is_cut_on_the_axis_and_whole_on_hover(frames):
     fig = charts.share_bar(channel, ctx, "信访件数（按来源渠道）", "来源渠道")
     assert max(len(t) for t in fig.layout.yaxis.ticktext) <= charts.TICK_CHARS
     assert "民呼我为" in fig.layout.yaxis.ticktext and long_name in fig.layout.yaxis.tickvals
-    assert long_name in fig.data[0].y, "the hover shows the bar's whole name"
+    assert long_name in fig.data[0].y and long_name in fig.data[0].customdata, "the hover shows the whole name"
+    assert "%{customdata}" in fig.data[0].hovertemplate, "not the axis's cut label"
+    fancy = pd.DataFrame({"来源渠道": ['=HYPERLINK("https://evil.example","点我")'], "件数": [1], "占比": [1.0]})
+    (tick,) = charts.share_bar(fancy, ctx, "信访件数（按来源渠道）", "来源渠道").layout.yaxis.ticktext
+    assert tick == '=HYPERLINK("htt…', "cut with …, nothing in between left out"
     types = pd.DataFrame({"案件类型": [f"行政诉讼{long_name}"], "件数": [2]})
     fig = charts.simple_bar(types, ctx, "复议应诉收案（按案件类型）", "案件类型", "件数", "件")
     assert max(len(t) for t in fig.layout.xaxis.ticktext) <= charts.TICK_CHARS
@@ -287,6 +291,14 @@ def test_a_very_long_name_is_cut_on_the_axis_and_whole_on_hover(frames):
     fig = charts.stacked_by_period(sessions, ctx, "培训学法活动场次（按类型）", "类型", "场次", "场")
     assert max(len(t.name) for t in fig.data) <= charts.TICK_CHARS
     assert fig.data[0].customdata[0] == long_name
+    held = pd.DataFrame(
+        {"日期": [date(2024, 5, 6), date(2024, 6, 6)], "名称": ["甲", "乙"], "类型": [long_name, "普法宣传"]}
+    )
+    line = charts.timeline(held, ctx, "培训学法活动时间线")
+    assert max(len(t) for t in line.layout.yaxis.ticktext) <= charts.TICK_CHARS, "the timeline's rows too"
+    kinds = {t.name: t.marker.color for t in line.data}
+    stacked = {t.customdata[0]: t.marker.color for t in fig.data}
+    assert kinds == stacked, "a session type has one colour in every chart"
     phone = charts.share_bar(channel, replace(ctx, compact=True), "信访件数（按来源渠道）", "来源渠道")
     assert max(len(line) for t in phone.layout.yaxis.ticktext for line in t.split("<br>")) <= 6
 

@@ -138,7 +138,7 @@ class Dashboard:
             self.at.sidebar.selectbox(key="period").set_value(period)
             self.run()
         if unit:
-            self.at.sidebar.selectbox(key="unit").set_value(None if unit == ALL_UNITS else unit)
+            self.at.sidebar.selectbox(key="unit").set_value("" if unit == ALL_UNITS else unit)
             self.run()
         return self.at
 
@@ -375,7 +375,7 @@ def test_a_unit_named_like_the_all_units_choice_is_a_unit_of_its_own(store, samp
     sheets = {"信访": [PETITION_HEADER, petition("QB-1", date(2024, 11, 8), "来信来访", unit=ALL_UNITS)]}
     import_ledger(store, "同名单位.xlsx", sheets)
     app = Dashboard(quarter=True)
-    assert app.at.selectbox(key="unit").options.count(ALL_UNITS) == 2
+    assert app.at.selectbox(key="unit").options[:2] == [f"{ALL_UNITS}（合计）", ALL_UNITS], "told apart"
     assert shown_metrics(app.choose(unit=ALL_UNITS))["信访收件"] == "86件", "the first entry is every unit"
     app.at.sidebar.selectbox(key="unit").set_value(ALL_UNITS)  # the unit itself
     app.run()
@@ -462,6 +462,11 @@ def test_card_colours_say_whether_a_change_is_good_news(sample):
     assert checked >= 7
 
 
+def link_notes(at: AppTest) -> list[str]:
+    """The notes that a link could not be followed as it is (ui.show_link_note)."""
+    return [w.value for w in at.warning if w.icon == ":material/link_off:"]
+
+
 def test_a_link_reopens_the_view_it_names_and_the_address_follows_the_choice(store, sample):
     import_ledger(store, "执法支队台账.xlsx", other_unit_ledgers())
     at = AppTest.from_file(APP, default_timeout=60)
@@ -470,7 +475,8 @@ def test_a_link_reopens_the_view_it_names_and_the_address_follows_the_choice(sto
     at.run()
     assert at.selectbox(key="period").value == "2024Q4" and at.selectbox(key="unit").value == OTHER_UNIT
     assert shown_metrics(at)["信访收件"] == "3件"
-    at.selectbox(key="unit").set_value(None).run()
+    assert not link_notes(at), "a link followed as it is needs no note"
+    at.selectbox(key="unit").set_value("").run()
     assert at.query_params["period"] == "2024Q4" and "unit" not in at.query_params
 
 
@@ -479,7 +485,19 @@ def test_a_link_to_a_unit_one_may_not_see_opens_on_all_units(store, sample):
     at.query_params["period"] = "2024"
     at.query_params["unit"] = "不存在的单位"
     at.run()
-    assert at.selectbox(key="unit").value is None and at.selectbox(key="period").value == "2024"
+    assert at.selectbox(key="unit").value == "" and at.selectbox(key="period").value == "2024"
+    notes = link_notes(at)
+    assert notes == ["链接中的单位“不存在的单位”没有可查看的数据，现显示2024年 · 全部单位。"], notes
+    at.selectbox(key="unit").set_value("本单位").run()
+    assert not link_notes(at), "once the view is chosen anew, the note goes"
+
+
+def test_a_link_to_a_period_without_data_says_what_is_shown_instead(store, sample):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["period"] = "2019"
+    at.run()
+    assert at.selectbox(key="period").value == "2024"
+    assert link_notes(at) == ["链接中的期间“2019”没有可查看的数据，现显示2024年 · 全部单位。"]
 
 
 def test_a_period_no_ledger_covers_shows_dashes_and_says_so_while_a_covered_empty_one_shows_zero(sample):

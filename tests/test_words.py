@@ -65,3 +65,14 @@ def test_the_error_report_as_a_table_and_as_text(store):
     text = problems_text(outcome.problems)
     assert text.startswith("导入失败：发现 2 处问题，本批次未保存任何数据。")
     assert "与文件“坏.xlsx”工作表“信访”第 2 行重复" in text
+
+
+def test_a_sheet_or_file_name_with_a_bidi_override_shows_its_code_not_a_reordered_name():
+    """A sheet named 说明\u202egpj.exe would show as 说明exe.jpg in a table: its override shows as its code."""
+    from indicators.ingest.report import Problem
+
+    problem = Problem(
+        file="台账.xlsx", sheet="信访\u202e<b>x", row=2, column="收件日期", value="x\u202ey", message="日期不存在"
+    )
+    row = problems_frame([problem]).iloc[0]
+    assert row["工作表"] == "信访\\u202e<b>x" and row["值"] == "x\\u202ey"

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import escape
-from .style import ALERT, NEUTRAL, OK, OUTCOME_COLORS, PALETTE, ChartContext, empty_figure, finish
+from .style import ALERT, NEUTRAL, OK, OUTCOME_COLORS, PALETTE, UNIT_CHARS, ChartContext, clip, empty_figure, finish
 
 NO_DATA = "本期没有数据"
 RATE_STEPS = 6  # the hearings chart's rate axis runs 0–120% in steps of 20%
@@ -24,7 +24,7 @@ RATE_MARKERS = ("circle", "diamond", "square")  # one shape per rate, told apart
 
 def file_stem(title: str, ctx: ChartContext) -> str:
     """A Chinese file name for a chart's PNG or data: what it shows, the period and the unit."""
-    raw = f"{title}_{ctx.period_label}_{ctx.unit_label}"
+    raw = f"{title}_{ctx.period_label}_{clip(ctx.unit_label, UNIT_CHARS)}"
     return re.sub(r'[\\/:*?"<>|\s]+', "_", raw)
 
 
@@ -57,14 +57,31 @@ def _category_ticks(fig: go.Figure, axis: str, names: list[str], ctx: ChartConte
     long name cannot squash the bars (its whole name is in the hover); on a phone they break into
     lines of six characters."""
     names = [str(n) for n in names]
-    limit = TICK_CHARS_COMPACT if ctx.compact else TICK_CHARS
-    short = short_names(names, limit)
+    short = cut_names(names, TICK_CHARS_COMPACT if ctx.compact else TICK_CHARS)
     if ctx.compact:
         ticks = ["<br>".join(escape.plotly(short[n][i : i + 6]) for i in range(0, len(short[n]), 6)) for n in names]
     else:
         ticks = [escape.plotly(short[n]) for n in names]
     shown = [escape.plotly(n) for n in names]  # the trace's values, as finish escapes them
     fig.update_layout({f"{axis}axis": {"tickmode": "array", "tickvals": shown, "ticktext": ticks}})
+
+
+def cut_names(names: list[str], limit: int) -> dict[str, str]:
+    """A label of at most `limit` characters for each name: a longer one cut with "…" (nothing else
+    left out, so the label reads as the start of the name), labels alike numbered （1）, （2）."""
+    distinct = list(dict.fromkeys(names))
+    out = {n: clip(n, limit) for n in distinct}
+    shared, numbered = Counter(out.values()), Counter()
+    for name in distinct:
+        if shared[label := out[name]] > 1:
+            numbered[label] += 1
+            out[name] = f"{label}（{numbered[label]}）"
+    return out
+
+
+def _colors(names: list[str]) -> dict[str, str]:
+    """One colour per category name, by the names' sorted order: a type has the same colour in every chart."""
+    return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(sorted(set(names)))}
 
 
 def _whole_steps(fig: go.Figure, axis: str, largest: float) -> None:
@@ -92,7 +109,8 @@ def share_bar(df: pd.DataFrame, ctx: ChartContext, title: str, category: str) ->
             textposition="outside",
             cliponaxis=False,
             marker_color=PALETTE[0],
-            hovertemplate="%{y}：%{x}件<extra></extra>",
+            customdata=[str(n) for n in data[category]],  # the whole name (the axis may show it cut)
+            hovertemplate="%{customdata}：%{x}件<extra></extra>",
         )
     )
     fig.update_xaxes(title_text="件数（件）", range=[0, data["件数"].max() * (1.7 if ctx.compact else 1.3)])
@@ -110,7 +128,15 @@ def year_on_year(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
     if not any(ours) and not any(theirs):
         return empty_figure(NO_DATA, title, ctx)
     fig = go.Figure()
-    fig.add_bar(x=df["月份"], y=ours, name=this, text=_labels(ours), textposition="outside", marker_color=PALETTE[0])
+    fig.add_bar(
+        x=df["月份"],
+        y=ours,
+        name=this,
+        text=_labels(ours),
+        textposition="outside",
+        marker_color=PALETTE[0],
+        hovertemplate=f"{this}%{{x}}：%{{y}}件<extra></extra>",
+    )
     fig.add_scatter(
         x=df["月份"],
         y=theirs,
@@ -119,6 +145,7 @@ def year_on_year(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
         text=_labels(theirs),
         textposition="top center",
         line={"color": PALETTE[1], "dash": "dot"},
+        hovertemplate=f"{last.split('（')[0]}%{{x}}：%{{y}}件<extra></extra>",
     )
     fig.update_yaxes(title_text="件数（件）", rangemode="tozero")
     fig.update_xaxes(title_text="月份")
@@ -160,6 +187,7 @@ def rate_lines(
             line={"color": PALETTE[i], "width": 2 if i else 4, "dash": "dash" if i else "solid"},
             marker={"size": 7 if i else 13, "symbol": RATE_MARKERS[i % len(RATE_MARKERS)]},
             connectgaps=False,
+            hovertemplate=f"%{{x}} {name}：%{{y:.1%}}<extra></extra>",
         )
     if target is not None:
         fig.add_hline(
@@ -205,8 +233,9 @@ def stacked_by_period(
     if df.empty or df[value].sum() == 0:
         return empty_figure("各期均无数据", title, ctx)
     fig = go.Figure()
-    short = short_names([str(n) for n in df[category]], TICK_CHARS)  # a legend entry as long as a tick label
-    for i, (name, part) in enumerate(df.groupby(category, sort=False)):
+    short = cut_names([str(n) for n in df[category]], TICK_CHARS)  # a legend entry as long as a tick label
+    colors = _colors([str(n) for n in df[category]])
+    for name, part in df.groupby(category, sort=False):
         fig.add_bar(
             x=part["期间"],
             y=part[value],
@@ -214,7 +243,7 @@ def stacked_by_period(
             text=part[value],
             customdata=[str(name)] * len(part),
             hovertemplate=f"%{{customdata}}：%{{y}}{measure}<extra></extra>",
-            marker_color=PALETTE[i % len(PALETTE)],
+            marker_color=colors[str(name)],
         )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="期间")
@@ -237,6 +266,7 @@ def outcomes(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
             orientation="h",
             text=[str(v) if v else "" for v in part["件数"]],
             marker_color=OUTCOME_COLORS.get(str(name), NEUTRAL),
+            hovertemplate=f"%{{y}} · {name}：%{{x}}件<extra></extra>",
         )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="件数（件）")
@@ -257,7 +287,8 @@ def simple_bar(df: pd.DataFrame, ctx: ChartContext, title: str, category: str, v
             textposition="outside",
             cliponaxis=False,
             marker_color=PALETTE[0],
-            hovertemplate=f"%{{x}}：%{{y}}{measure}<extra></extra>",
+            customdata=[str(n) for n in df[category]],
+            hovertemplate=f"%{{customdata}}：%{{y}}{measure}<extra></extra>",
         )
     )
     fig.update_yaxes(title_text=f"{value}（{measure}）", rangemode="tozero")
@@ -277,13 +308,21 @@ def appearances(df: pd.DataFrame, ctx: ChartContext, title: str, target: float) 
     if df["开庭"].sum() == 0:
         return empty_figure("各期均无开庭", title, ctx)
     fig = go.Figure()
-    fig.add_bar(x=df["期间"], y=df["开庭"], name="开庭（次）", text=df["开庭"], marker_color=PALETTE[5])
+    fig.add_bar(
+        x=df["期间"],
+        y=df["开庭"],
+        name="开庭（次）",
+        text=df["开庭"],
+        marker_color=PALETTE[5],
+        hovertemplate="%{x} 开庭：%{y}次<extra></extra>",
+    )
     fig.add_bar(
         x=df["期间"],
         y=df["负责人出庭"],
         name="负责人出庭（次）",
         text=df["负责人出庭"],
         marker_color=PALETTE[0],
+        hovertemplate="%{x} 负责人出庭：%{y}次<extra></extra>",
     )
     colors = [ALERT if pd.notna(r) and r < target else OK for r in df["出庭率"]]
     fig.add_scatter(
@@ -296,6 +335,7 @@ def appearances(df: pd.DataFrame, ctx: ChartContext, title: str, target: float) 
         textposition="top center",
         marker={"color": colors, "size": 9},
         line={"color": NEUTRAL},
+        hovertemplate="%{x} 出庭率：%{y:.1%}<extra></extra>",
     )
     fig.add_hline(
         y=target,
@@ -335,7 +375,8 @@ def timeline(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
     short = short_names(list(df["名称"]), 8 if ctx.compact else 12)
     days = pd.to_datetime(df["日期"])
     one_year = days.dt.year.nunique() == 1
-    for i, (kind, part) in enumerate(df.groupby("类型", sort=True)):
+    colors = _colors([str(k) for k in df["类型"]])
+    for kind, part in df.groupby("类型", sort=True):
         fig.add_scatter(
             x=days[part.index],
             y=[kind] * len(part),
@@ -346,9 +387,9 @@ def timeline(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
             textposition=["top center" if j % 2 == 0 else "bottom center" for j in range(len(part))],
             textfont={"size": 10 if ctx.compact else 13},
             cliponaxis=False,
-            marker={"size": 11 if ctx.compact else 14, "color": PALETTE[i % len(PALETTE)]},
-            customdata=part[["名称"]].to_numpy(),
-            hovertemplate="%{x|%Y年%-m月%-d日}<br>%{customdata[0]}<extra></extra>",
+            marker={"size": 11 if ctx.compact else 14, "color": colors[str(kind)]},
+            customdata=part[["名称", "类型"]].to_numpy(),
+            hovertemplate="%{x|%Y年%-m月%-d日} · %{customdata[1]}<br>%{customdata[0]}<extra></extra>",
         )
     share, least = (0.3, 60) if ctx.compact else (0.15, 20)  # room for the outer labels, more on a phone
     margin = max((days.max() - days.min()) * share, pd.Timedelta(days=least))
@@ -358,6 +399,7 @@ def timeline(df: pd.DataFrame, ctx: ChartContext, title: str) -> go.Figure:
         range=[days.min() - margin, days.max() + margin],
     )
     fig.update_yaxes(title_text="活动类型")
+    _category_ticks(fig, "y", sorted({str(k) for k in df["类型"]}), ctx)
     fig.update_layout(showlegend=False)
     return finish(fig, f"{title} · 共{len(df)}场", "场", ctx)
 

@@ -68,6 +68,7 @@ class ChartContext:
     sample: str = ""
     source: str = SOURCE
     compact: bool = False  # drawn for a phone's width (COMPACT); exports always use the full layout
+    latest: date | None = None  # the latest date of the data: a chart of a wider window is as of it
 
     def footnote(self) -> str:
         sample = {"all": "（示例数据，据2024年度报告生成）", "part": "（含示例数据，据2024年度报告生成）"}.get(
@@ -124,6 +125,14 @@ def wrap(text: str, width: int) -> list[str]:
     return [*lines, rest] if rest else lines
 
 
+UNIT_CHARS = 24  # the longest unit name a subtitle, a scope line or a file name shows whole
+
+
+def clip(text: str, limit: int) -> str:
+    """Text of at most `limit` characters: longer text is cut and ends in "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def lines(parts: list[str]) -> str:
     """Lines of our text, each escaped for Plotly, joined with Plotly's line break."""
     return "<br>".join(escape.plotly(p) for p in parts)
@@ -148,7 +157,8 @@ def finish(fig: go.Figure, title: str, measure: str, ctx: ChartContext) -> go.Fi
     context (a phone) gets the same content laid out for about 350 pixels (compact_layout).
     """
     escape_data(fig)
-    scope = " · ".join((ctx.period_label, ctx.unit_label, *([f"单位：{measure}"] if measure else [])))
+    unit = clip(ctx.unit_label, UNIT_CHARS)  # a 1,000-character unit would push the measure off the chart
+    scope = " · ".join((ctx.period_label, unit, *([f"单位：{measure}"] if measure else [])))
     footnote = ctx.footnote()
     fig.update_layout(
         template=TEMPLATE_NAME,

@@ -18,6 +18,7 @@ from ..store import AlreadyRolledBack, BatchNotFound, MetaRejected, StoreBusy
 from ..store.importer import Outcome
 from ..store.plan import KEY
 from ..store.store import Fate
+from . import escape
 
 WAITING = "另一批次正在导入，请稍候……本批次将在它完成后自动导入。"
 WAITING_ROLLBACK = "另一批次正在导入，请稍候……撤销将在它完成后自动进行。"
@@ -40,9 +41,15 @@ def shown_time(iso: str | None) -> str:
     return (iso or "").replace("T", " ")[:16]
 
 
+def visible(value: object) -> object:
+    """A file, sheet or cell text as a table shows it: a bidirectional override or control character as
+    its code (a sheet named 说明\u202egpj.exe must not show as 说明exe.jpg); other values as they are."""
+    return escape.terminal(value) if isinstance(value, str) else value
+
+
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     """A report (problems or warnings) as a table with Chinese headers, in the order a reader meets them."""
-    rows = [{k: v for k, v in asdict(p).items() if k in REPORT_COLUMNS} for p in sorted_problems(problems)]
+    rows = [{k: visible(v) for k, v in asdict(p).items() if k in REPORT_COLUMNS} for p in sorted_problems(problems)]
     frame = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
     frame["row"] = frame["row"].astype("Int64")
     return frame.rename(columns=REPORT_COLUMNS)
@@ -59,7 +66,7 @@ def preview_frame(outcome: Outcome) -> pd.DataFrame:
         dates = frame[first_date.field].dropna()
         span = f"{dates.min():%Y-%m-%d} 至 {dates.max():%Y-%m-%d}（{first_date.name}）" if len(dates) else "—"
         tables = [t for t in outcome.read.tables if t.dataset_id == dataset.id]
-        sources = [t.file + (f"／{t.sheet}" if t.sheet else "") for t in tables]
+        sources = [visible(t.file + (f"／{t.sheet}" if t.sheet else "")) for t in tables]
         counts = outcome.plan.datasets[dataset.id].counts if outcome.plan else {}
         rows.append(
             {
@@ -83,7 +90,7 @@ def skipped_frame(outcome: Outcome) -> pd.DataFrame:
         SkipKind.NO_ROWS: lambda s: f"“{s.detail}”表只有表头{'和模板示例行' if s.examples else ''}，没有数据行",
     }
     rows = [
-        {"文件": s.file, "工作表": s.sheet, "原因": reasons[s.kind](s)}
+        {"文件": visible(s.file), "工作表": visible(s.sheet), "原因": visible(reasons[s.kind](s))}
         for s in outcome.read.skipped
         if s.kind in reasons
     ]
