@@ -100,6 +100,8 @@ METRIC_CSS = (
 PRINT_WIDTH = 680
 RECORDS_KEY = "records-"
 LOCAL_MODE_KEY = "local-mode"  # the 本机模式 note: for the screen, not for paper
+SCREEN_ONLY_KEY = "screen-only"  # what only a screen needs (download buttons and the words about them)
+OFFICIAL_KEY = "official-"
 CHROME = f"""<script>
 document.documentElement.lang = "zh-CN";
 if (!window.__printFit) {{
@@ -130,8 +132,10 @@ if (!window.__printFit) {{
 @media print {{
   [data-testid=stSidebar], [data-testid=stHeader], [data-testid=stToolbar], [data-testid=stElementToolbar],
   [data-testid=stSidebarCollapsedControl], .modebar-container, .stButton, .stDownloadButton,
-  [data-testid=stExpander], [class*="st-key-{RECORDS_KEY}"], .st-key-{LOCAL_MODE_KEY} {{display: none !important;}}
+  [data-testid=stExpander], [class*="st-key-{RECORDS_KEY}"], .st-key-{LOCAL_MODE_KEY},
+  [class*="st-key-{SCREEN_ONLY_KEY}"] {{display: none !important;}}
   h1, h2, h3 {{break-after: avoid;}}
+  [class*="st-key-{OFFICIAL_KEY}"] {{break-inside: avoid;}}
   [data-testid=stMain] {{margin-left: 0 !important;}}
   .stPlotlyChart, .stDataFrame {{width: var(--screen-width, 100%) !important; zoom: var(--print-zoom, 1);}}
   .stPlotlyChart, [data-testid=stMetric] {{break-inside: avoid;}}
@@ -146,6 +150,23 @@ STREAMLIT_WORDS = {
     f"{MAX_FILE_BYTES // 1024 // 1024}MB per file": f"每个文件不超过 {MAX_FILE_BYTES // 1024 // 1024} MB",
     f"• {', '.join(t.upper() for t in UPLOAD_TYPES)}": f" · {'、'.join(t.upper() for t in UPLOAD_TYPES)}",
     "Add files": "添加文件",
+    "Page not found": "找不到页面",
+    "The page that you have requested does not seem to exist. Running the app's main page.": "找不到所请求的页面，已打开首页。",
+    "Show password": "显示明文",
+    "Hide password": "隐藏明文",
+    "Increment": "增加",
+    "Decrement": "减少",
+    "Date range": "日期范围",
+    "Choose date range": "选择日期范围",
+    "Quick select a date range": "快速选择日期范围",
+    "Previous month": "上个月",
+    "Next month": "下个月",
+    "Past Week": "最近一周",
+    "Past Month": "最近一个月",
+    "Past 3 Months": "最近三个月",
+    "Past 6 Months": "最近六个月",
+    "Past Year": "最近一年",
+    "Past 2 Years": "最近两年",
     "Error:": "错误：",
     "Choose an option": "请选择",
     "No results": "没有匹配的选项",
@@ -182,6 +203,12 @@ STREAMLIT_PATTERNS = [
     [r"^Remove (.+)$", "移除 $1"],
     [r"^Help for (.+)$", "$1 的说明"],
     [r"^\S+ icon$", "图标"],
+    [
+        r"^You have requested page (.+), but no corresponding file was found in the app's pages/ directory\. Running the app's main page\.$",
+        "没有页面 $1，已打开首页。",
+    ],
+    [r"^(.+) start date$", "$1 开始日期"],
+    [r"^(.+) end date$", "$1 结束日期"],
     [r"^(?:Error: )?(.+) files are not allowed\.?$", "不接受此类文件（$1），请选择 XLSX、XLS、XLSM 或 CSV 文件"],
     [r"^File must be (.+) or smaller\.?$", "文件不能超过 $1"],
 ]
@@ -200,7 +227,9 @@ TRANSLATE_JS = (
   if (window.__zhWords) return;
   const words = window.__zhWords = __WORDS__;
   // Never where text from a ledger or a user is shown (a unit may be called "Search"); charts translate themselves.
-  const theirs = (e) => !e || !e.closest || (e.closest(__KEEP__) && !e.closest(__OWN__));
+  // A list of options is ledger text, but its "No results" when none matches is Streamlit's own.
+  const own = (e) => e.closest(__OWN__) || (e.closest("[role=listbox]") && !e.closest("[role=option]"));
+  const theirs = (e) => !e || !e.closest || (e.closest(__KEEP__) && !own(e));
   const patterns = __PATTERNS__.map(([p, zh]) => [new RegExp(p), zh]);
   const chinese = (s) => {
     if (!s) return null;
@@ -213,7 +242,8 @@ TRANSLATE_JS = (
   const text = (n) => { const zh = chinese(n.nodeValue); if (zh && !theirs(n.parentElement)) n.nodeValue = zh; };
   // An accessible name is Streamlit's own (a heading's link, a chart's 全屏) except on an option, a grid's
   // cells or a plot, whose names are their ledger text.
-  const NAMES = ["aria-label", "title", "data-title"];  // data-title: a chart toolbar button's tooltip
+  // data-title: a chart toolbar button's tooltip; placeholder: an emptied select box's "Choose an option"
+  const NAMES = ["aria-label", "title", "data-title", "placeholder"];
   const named = (e) => !e || !e.closest || e.closest(__KEEP_NAMES__);
   const attribute = (e, a) => { const zh = chinese(e.getAttribute(a)); if (zh && !named(e)) e.setAttribute(a, zh); };
   const fix = (root) => {
@@ -581,16 +611,13 @@ class Selection:
     sample: str  # Store.sample_share: "", "all" or "part"
     as_of: date
     total_label: str = ALL_UNITS  # what the total of the units this user sees is called
-    latest: date | None = None  # the latest date of the data seen (a chart of the whole year is as of it)
 
     @property
     def unit_label(self) -> str:
         return self.unit or self.total_label
 
     def context(self) -> ChartContext:
-        return ChartContext(
-            self.period.label, self.unit_label, self.as_of, self.sample, compact=narrow(), latest=self.latest
-        )
+        return ChartContext(self.period.label, self.unit_label, self.as_of, self.sample, compact=narrow())
 
     @property
     def unit_shown(self) -> str:
@@ -631,7 +658,7 @@ def sidebar() -> Selection | None:
         state[LINK_NOTE_KEY] = (link_note(asked, period, unit), period.code, unit)
     st.query_params.from_dict({"period": period.code, **({"unit": unit} if unit else {})})  # a link reopens this view
     sample = sample_share(db_url(), version, scope_key(), unit) if facts["sample"] else ""
-    return Selection(period, unit, version, sample, min(period.end, last), actor().total_label(), last)
+    return Selection(period, unit, version, sample, min(period.end, last), actor().total_label())
 
 
 def link_note(asked: dict[str, str], period: Period, unit: str | None) -> str:
@@ -639,13 +666,17 @@ def link_note(asked: dict[str, str], period: Period, unit: str | None) -> str:
     that has no records), and what is shown instead; "" when the link was followed as it is."""
     missed = []
     if asked["period"] and asked["period"] != period.code:
-        missed.append(md("期间“{}”", asked["period"][:40]))
+        try:
+            parse_period(asked["period"])
+            missed.append(md("期间“{}”没有可查看的数据", asked["period"][:40]))
+        except ValueError:
+            missed.append(md("期间“{}”无法识别（应如 2024、2024H1、2024Q3、2024-05）", asked["period"][:40]))
     if asked["unit"] and asked["unit"] != (unit or ""):
-        missed.append(md("单位“{}”", asked["unit"][:40]))
+        missed.append(md("单位“{}”没有可查看的数据", asked["unit"][:40]))
     if not missed:
         return ""
-    shown = md("{} · {}", period.label, unit or actor().total_label())
-    return f"链接中的{'和'.join(missed)}没有可查看的数据，现显示{shown}。"
+    shown = md("{} · {}", period.label, clip(unit or actor().total_label(), UNIT_CHARS))
+    return f"链接中的{'，'.join(missed)}，现显示{shown}。"
 
 
 def show_link_note(selection: Selection) -> None:
@@ -780,11 +811,18 @@ def official_outcomes(sel: Selection, data: dict) -> None:
     """The 行政复议 / 行政诉讼 table of the government-information-disclosure annual report (table 4):
     disclosure cases as the official table counts them, then every case in the same layout."""
     st.subheader("行政复议、行政诉讼情况（政府信息公开年报表4格式）")
+    if not data["covered"]:  # no ledger is no data: not a table of zeros
+        st.info(md("{}没有复议应诉台账数据。", sel.period.label), icon=":material/info:")
+        return
     st.caption(md("{}收案；审理结果为本期末的结果。", sel.period.label))
-    st.markdown("**涉及政府信息公开的案件**（表4只统计这类案件；台账「政府信息公开」列留空即否）")
-    st.html(official_html(data["official"]))
-    st.markdown("**全部复议应诉案件**（同一格式）")
-    st.html(official_html(data["all_outcomes"]))
+    if narrow():
+        st.caption("表格较宽，可左右滑动查看。")
+    with st.container(key=f"{OFFICIAL_KEY}disclosure"):  # a table's name and its table print on one page
+        st.markdown("**涉及政府信息公开的案件**（表4只统计这类案件；台账「政府信息公开」列留空即否）")
+        st.html(official_html(data["official"]))
+    with st.container(key=f"{OFFICIAL_KEY}all"):
+        st.markdown("**全部复议应诉案件**（同一格式）")
+        st.html(official_html(data["all_outcomes"]))
     st.caption(tables.OFFICIAL_NOTE)
     if first_chart_only():
         return

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .catalog import CHART_PAGES, Chart, charts_of
-from .metrics.cards import fmt_number, fmt_rate
+from .metrics.cards import fmt_number, rate_text
 from .metrics.tables import OFFICIAL_HEADER_ROWS, OFFICIAL_NOTE, official_header, official_row
 from .output import export
 from .output.narrative import Paragraph, chart_sentences, markdown, narrative
@@ -33,6 +33,7 @@ FORMATS = {
 # use; WPS and Word have both, LibreOffice substitutes a CJK font of the system), a Latin one beside it.
 EAST_ASIA, EAST_ASIA_HEADING, LATIN = "宋体", "黑体", "Times New Roman"
 SLIDE_EAST_ASIA, SLIDE_LATIN = "微软雅黑", "Arial"
+SLIDE_SENTENCE_CHARS = 140  # two lines of 16-point text across a 16:9 slide
 PRINT_SCALE = 2  # a 960-pixel chart at 1,920 pixels: 300 dpi across a 16 cm text width
 OFFICIAL_TITLE = "政府信息公开行政复议、行政诉讼情况"
 ALL_CASES_TITLE = "行政复议、行政诉讼情况（全部案件）"
@@ -60,19 +61,20 @@ def title(report: Report) -> str:
 
 def scope(report: Report, unit_label: str = "全部单位") -> str:
     """期间 · 单位 · 数据截至, as the pages' scope line."""
-    return f"{report.period.label} · {report.unit or unit_label} · 数据截至 {report.as_of.isoformat()}"
+    unit = clip(report.unit or unit_label, UNIT_CHARS)
+    return f"{report.period.label} · {unit} · 数据截至 {report.as_of.isoformat()}"
 
 
 def figures(report: Report, unit_label: str = "全部单位") -> list[tuple[Chart, go.Figure]]:
-    """Every chart of the chart pages, built from the report's data as the pages build them."""
-    base = ChartContext(
-        report.period.label, report.unit or unit_label, report.as_of, report.sample, latest=report.latest
-    )
-    return [
+    """Every chart of the chart pages that has something to draw, built from the report's data as the
+    pages build them (a briefing has no room for a chart saying 各期活动均未填写参加人数)."""
+    base = ChartContext(report.period.label, report.unit or unit_label, report.as_of, report.sample)
+    built = [
         (chart, chart.figure(report.pages[page], base, report.period))
         for page in CHART_PAGES
         for chart in charts_of(page)
     ]
+    return [(chart, fig) for chart, fig in built if fig.data]  # a chart that only says why it is empty stays out
 
 
 def rendered(report: Report, unit_label: str = "全部单位") -> list[Figure]:
@@ -86,7 +88,7 @@ def rendered(report: Report, unit_label: str = "全部单位") -> list[Figure]:
 
 
 def kpi_rows(report: Report) -> list[tuple[str, str]]:
-    """The KPI summary: each headline figure of the period."""
+    """The KPI summary: each headline figure of the period, rates with their basis as the cards show them."""
     k = report.facts["kpis"]["current"]
     p, c, t = k["petitions"], k["litigation"], k["training"]
     covered = {d: report.facts["covered"][d]["current"] for d in ("petitions", "litigation", "training")}
@@ -96,11 +98,14 @@ def kpi_rows(report: Report) -> list[tuple[str, str]]:
 
     return [
         ("信访收件", shown("petitions", fmt_number(p["total"], "件"))),
-        ("办结率", shown("petitions", fmt_rate(p["closure_rate"]))),
-        ("按期办结率", shown("petitions", fmt_rate(p["on_time_rate"]))),
+        ("办结率", shown("petitions", rate_text(p["closure_rate"], p["closed"], p["total"]))),
+        ("按期办结率", shown("petitions", rate_text(p["on_time_rate"], p["on_time"], p["closed"]))),
         ("复议应诉收案", shown("litigation", fmt_number(c["cases"], "件"))),
-        ("败诉（被纠错）率", shown("litigation", fmt_rate(c["loss_rate"]))),
-        ("负责人出庭应诉率", shown("litigation", fmt_rate(c["head_appearance_rate"]))),
+        ("败诉（被纠错）率", shown("litigation", rate_text(c["loss_rate"], c["lost"], c["concluded"]))),
+        (
+            "负责人出庭应诉率",
+            shown("litigation", rate_text(c["head_appearance_rate"], c["head_appearances"], c["hearings"])),
+        ),
         ("培训学法活动", shown("training", fmt_number(t["sessions"], "场"))),
     ]
 
@@ -157,7 +162,7 @@ def _word_table(doc, table: pd.DataFrame, heading: str) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    doc.add_paragraph(heading, style="Caption")
+    doc.add_paragraph(heading, style="Caption").paragraph_format.keep_with_next = True
     figures = official_row(table)
     grid = doc.add_table(rows=OFFICIAL_HEADER_ROWS + 1, cols=len(figures), style="Table Grid")
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -173,12 +178,28 @@ def _word_table(doc, table: pd.DataFrame, heading: str) -> None:
                     run.font.size = Pt(8)
 
 
+def _page_numbers(section) -> None:
+    """A centred page number (a PAGE field, which Word, WPS and LibreOffice fill in) in the footer."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field = paragraph._p.makeelement(qn("w:fldSimple"), {qn("w:instr"): "PAGE"})
+    run = field.makeelement(qn("w:r"), {})
+    text = run.makeelement(qn("w:t"), {})
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
 def docx_bytes(report: Report, unit_label: str = "全部单位", pictures: list[Figure] | None = None) -> bytes:
     """The Word report: heading, narrative by section with its charts inline (each with a caption,
     sized to the text width) and the outcome tables as Word tables; A4."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm
+    from docx.shared import Mm, Pt
 
     doc = Document()
     section = doc.sections[0]
@@ -187,6 +208,7 @@ def docx_bytes(report: Report, unit_label: str = "全部单位", pictures: list[
     section.top_margin = section.bottom_margin = Mm(25)
     width = section.page_width - section.left_margin - section.right_margin
     _word_styles(doc)
+    _page_numbers(section)
     doc.core_properties.title = title(report)
     doc.add_heading(clean(title(report)), level=0)
     doc.add_paragraph(clean(scope(report, unit_label)))
@@ -202,11 +224,12 @@ def docx_bytes(report: Report, unit_label: str = "全部单位", pictures: list[
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
             doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the caption stays with its chart
             doc.add_paragraph(clean(figure.caption), style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
-        if page == "cases":
+        if page == "cases" and report.pages["cases"]["covered"]:
             cases = report.pages["cases"]
             _word_table(doc, cases["official"], f"表1　{OFFICIAL_TITLE}（{report.period.label}）")
             _word_table(doc, cases["all_outcomes"], f"表2　{ALL_CASES_TITLE}（{report.period.label}）")
-            doc.add_paragraph(OFFICIAL_NOTE, style="Caption")
+            note = doc.add_paragraph()
+            note.add_run(OFFICIAL_NOTE).font.size = Pt(9)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -270,6 +293,7 @@ def pptx_bytes(report: Report, unit_label: str = "全部单位", pictures: list[
     """The slide deck, 16:9: a title slide, the KPI summary, one slide per chart with its sentence,
     and the outcome table in the official layout."""
     from pptx import Presentation
+    from pptx.enum.text import PP_ALIGN
     from pptx.util import Emu, Inches
 
     prs = Presentation()
@@ -296,11 +320,14 @@ def pptx_bytes(report: Report, unit_label: str = "全部单位", pictures: list[
         width = Emu(int(height * 16 / 9))
         slide.shapes.add_picture(io.BytesIO(figure.png), (prs.slide_width - width) // 2, Inches(1.0), width, height)
         said = sentences.get(figure.chart.says, "")
-        if said:
-            _text_box(slide, said, margin, Inches(6.35), full, Inches(1.0), 16)
+        if said:  # two lines at most under the chart: a sentence long with ledger names is cut
+            _text_box(slide, clip(said, SLIDE_SENTENCE_CHARS), margin, Inches(6.35), full, Inches(1.0), 16)
 
+    if not report.pages["cases"]["covered"]:  # no case ledger: no table of zeros
+        _slide_fonts(prs)
+        return _saved(prs)
     slide = prs.slides.add_slide(blank)
-    heading = f"{OFFICIAL_TITLE}（{report.period.label}）"
+    heading = f"行政复议、行政诉讼情况（{report.period.label}）"
     _text_box(slide, heading, margin, Inches(0.25), full, Inches(0.7), 26, bold=True)
     for i, (name, key) in enumerate((("表1　涉及政府信息公开的案件", "official"), ("表2　全部案件", "all_outcomes"))):
         top = Inches(1.1 + i * 2.6)
@@ -313,8 +340,16 @@ def pptx_bytes(report: Report, unit_label: str = "全部单位", pictures: list[
         for first, left, last, right, _ in official_header():
             if (first, left) != (last, right):
                 table.cell(first, left).merge(table.cell(last, right))
+        for row in table.rows:
+            for cell in row.cells:
+                for paragraph in cell.text_frame.paragraphs:
+                    paragraph.alignment = PP_ALIGN.CENTER
     _text_box(slide, OFFICIAL_NOTE, margin, Inches(6.4), full, Inches(0.9), 11)
     _slide_fonts(prs)
+    return _saved(prs)
+
+
+def _saved(prs) -> bytes:
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
 from enum import StrEnum
 
 import pandas as pd
@@ -64,9 +63,8 @@ class Chart:
         """The chart's context: the period chosen, the periods its trend table shows, or the year."""
         if self.window is Window.TREND:
             return replace(base, period_label=tables.trend_label(list(table["期间"]), period))
-        if self.window is Window.YEAR:  # the whole year is drawn: its data runs to the year's end or the latest
-            as_of = min(date(period.year, 12, 31), base.latest) if base.latest else base.as_of
-            return replace(base, period_label=f"{period.year}年", as_of=max(as_of, base.as_of))
+        if self.window is Window.YEAR:  # the year's months up to the period's end (tables.petitions_monthly)
+            return replace(base, period_label=f"{period.year}年")
         return base
 
     def figure(self, data: dict, base: ChartContext, period: Period) -> go.Figure:

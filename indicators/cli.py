@@ -11,6 +11,7 @@ terminal as text, never as commands to it.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -42,7 +43,8 @@ ARGPARSE_WORDS = (
     ("the following arguments are required", "缺少参数"),
     ("unrecognized arguments", "无法识别的参数"),
     ("invalid int value", "应为整数"),
-    ("invalid choice", "无效的命令"),
+    ("invalid choice", "无效的取值"),
+    ("choose from", "可选"),
     ("expected one argument", "缺少取值"),
     ("argument ", "参数 "),
 )
@@ -213,6 +215,24 @@ def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def write_whole(out: Path, data: bytes) -> None:
+    """Write a file so that no reader sees half of it: into a new temporary file of its own (created
+    exclusively, so no planted link is followed) beside the target, then renamed over it."""
+    import tempfile
+
+    fd, temporary = tempfile.mkstemp(dir=out.parent, prefix=".report-", suffix=".part")
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.fchmod(fd, 0o666 & ~umask)  # the file's rights as any file the user writes, not mkstemp's 0600
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def cmd_report(store: Store, args: argparse.Namespace) -> int:
     from .briefing import pack
     from .metrics.periods import parse_period
@@ -224,13 +244,18 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     if store.is_empty():
         raise UserError("数据库中还没有任何数据，无法生成简报。请先导入台账（import）或示例数据（sample）。")
-    if args.unit and args.unit not in (units := store.units()):
-        raise UserError(f"没有任何记录属于单位“{args.unit}”。现有单位：{'、'.join(units) or '无'}。")
-    data = pack(report_data(store, period, args.unit), args.format)
+    unit = args.unit or None  # --unit '' is every unit, as no --unit
+    if unit and unit not in (units := store.units()):
+        raise UserError(f"没有任何记录属于单位“{unit}”。现有单位：{'、'.join(units) or '无'}。")
     out = Path(args.output)
-    partial = out.with_name(out.name + ".part")
-    partial.write_bytes(data)
-    partial.replace(out)  # a reader never sees half a file
+    if out.suffix.lower() != f".{args.format}":
+        raise UserError(f"输出文件“{out.name}”的扩展名应为 .{args.format}（--format {args.format}）。")
+    if not out.parent.is_dir():
+        raise UserError(f"目录“{out.parent}”不存在，请先建好目录或换一个输出路径。")
+    if out.is_symlink() or (out.exists() and not out.is_file()):
+        raise UserError(f"“{out}”不是普通文件（目录、链接或设备），请换一个输出文件名。")
+    data = pack(report_data(store, period, unit), args.format)
+    write_whole(out, data)
     say(f"已生成{period.label}简报（{args.format}，{len(data):,} 字节）：{args.output}")
     return 0
 
@@ -368,6 +393,23 @@ COMMANDS = {
 }
 
 
+OS_REASONS = {
+    errno.ENOENT: "文件或目录不存在",
+    errno.EISDIR: "这是一个目录",
+    errno.ENOTDIR: "路径中有一段不是目录",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "不允许的操作",
+    errno.ENOSPC: "磁盘已满",
+    errno.EROFS: "只读的文件系统",
+    errno.EEXIST: "文件已存在",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, in Chinese (the system's words when unforeseen)."""
+    return OS_REASONS.get(exc.errno, exc.strerror or type(exc).__name__)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -389,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as exc:
-        say(f"错误：读写文件失败：{exc.strerror or exc}", sys.stderr)
+        say(f"错误：读写文件失败（{os_reason(exc)}）：{exc.filename or ''}", sys.stderr)
     except Exception:  # a failure nobody foresaw: no traceback for the user, the details on request
         if os.environ.get(DEBUG_ENV):
             traceback.print_exc()

@@ -100,7 +100,9 @@ def all_records(store: Store, page: str, period: Period, unit: str | None) -> pd
     return tables.records_table(load.period_records(store, dataset, period, unit, limit=None)[0], dataset)
 
 
-def report_facts(frames: Frames, period: Period, unit: str | None, today: date | None = None) -> dict:
+def report_facts(
+    frames: Frames, period: Period, unit: str | None, today: date | None = None, scope_label: str | None = None
+) -> dict:
     """What the narrative (output/narrative.py) says, from the KPI functions: the period's indicators
     with the previous period's and last year's, whether a ledger covers each of them, the outcome of
     the cases received, the months of each type of session and the blanks of the sums."""
@@ -122,6 +124,7 @@ def report_facts(frames: Frames, period: Period, unit: str | None, today: date |
     return {
         "period": period,
         "unit": unit,
+        "scope_label": scope_label,  # the total of a limited viewer's units (授权单位合计（…）); None: the bureau
         "kpis": compared,
         "covered": covered,
         "outcomes": {name: int(n) for name, n in totals.items()},
@@ -141,7 +144,6 @@ class Report:
     pages: dict[str, dict]
     as_of: date  # the earlier of the period's end and the latest record's date, as the pages say
     sample: str  # whether the figures hold sample data: "", "part" or "all" (the charts' footnote says so)
-    latest: date | None = None  # the latest record's date (a chart of the whole year is as of it)
 
 
 def report_data(store: Store, period: Period, unit: str | None) -> Report:
@@ -149,7 +151,8 @@ def report_data(store: Store, period: Period, unit: str | None) -> Report:
     frames = load.page_frames(store, (PETITIONS, LITIGATION, TRAINING), *tables.data_span(period), unit)
     goals = store.targets()
     pages = {page: PAGES[page].build(frames, period, unit, goals) for page in CHART_PAGES}
+    scope_label = None if store.actor.scope is None else store.actor.total_label()
     span = store.date_range(primary=True)
     as_of = min(period.end, span[1]) if span else period.end
     sample = store.sample_share(unit) if store.sample_share() else ""
-    return Report(period, unit, report_facts(frames, period, unit), pages, as_of, sample, span[1] if span else None)
+    return Report(period, unit, report_facts(frames, period, unit, scope_label=scope_label), pages, as_of, sample)

@@ -13,8 +13,11 @@ st.caption(ui.md("{} · {} · 数据截至 {}", sel.period.label, sel.unit_shown
 ui.sample_notice(sel)
 report = sel.report()
 
-st.markdown("以下文字由台账数据生成，与各页图表同源；可下载为 Word、幻灯片或 Markdown，直接用于年度报告和汇报材料。")
-columns = st.columns(len(briefing.FORMATS))
+screen = st.container(key=ui.SCREEN_ONLY_KEY)
+screen.markdown(
+    "以下文字由台账数据生成，与各页图表同源；可下载为 Word、幻灯片或 Markdown（纯文字），直接用于年度报告和汇报材料。"
+)
+columns = screen.columns(len(briefing.FORMATS))
 labels = {"docx": "下载 Word（.docx）", "pptx": "下载幻灯片（.pptx）", "md": "下载文字（.md）"}
 icons = {"docx": ":material/description:", "pptx": ":material/slideshow:", "md": ":material/notes:"}
 for column, (fmt, mime) in zip(columns, briefing.FORMATS.items(), strict=True):

@@ -91,7 +91,7 @@ def expected_phrases(k: dict) -> list[str]:
         f"按期办结{p['on_time']}件，按期办结率{pct(p['on_time_rate'])}",
         f"复议应诉案件{c['cases']}件，领导人出庭应诉率{pct(c['head_appearance_rate'])}",
         *[f"{kind}{n}件" for kind, n in c["by_type"].items()],
-        f"本期结案{c['concluded']}件，其中败诉（被纠错）{c['lost']}件，败诉（被纠错）率{pct(c['loss_rate'])}",
+        f"本年结案{c['concluded']}件，其中败诉（被纠错）{c['lost']}件，败诉（被纠错）率{pct(c['loss_rate'])}",
         f"开庭{c['hearings']}次，机关负责人出庭应诉{c['head_appearances']}次",
         f"共开展培训学法活动{t['sessions']}场",
         *[f"{kind}{n}场" for kind, n in t["by_type"].items()],
@@ -147,14 +147,26 @@ def test_every_chinese_run_of_the_word_report_names_a_chinese_east_asian_font(wo
     assert doc.sections[0].page_width == Emu(7560310), "A4"
 
 
-def test_the_word_report_has_a_picture_per_chart_at_the_text_width_with_a_caption(word):
+def drawn(report) -> list:
+    """The charts of the list that have something to draw for the report's period (the others, which
+    would only say why they are empty, stay out of a briefing: the sample's 参加人次 and 学时)."""
+    return [chart for chart, _ in briefing.figures(report)]
+
+
+def test_the_pack_leaves_out_only_the_charts_with_nothing_to_draw(report):
+    assert [c.key for c in CHARTS if c not in drawn(report)] == ["people", "hours"]
+
+
+def test_the_word_report_has_a_picture_per_chart_at_the_text_width_with_a_caption(word, report):
     doc = Document(io.BytesIO(word))
     section = doc.sections[0]
     width = section.page_width - section.left_margin - section.right_margin
-    assert len(doc.inline_shapes) == len(CHARTS)
+    assert len(doc.inline_shapes) == len(drawn(report))
     assert {shape.width for shape in doc.inline_shapes} == {width}
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption" and p.text.startswith("图")]
-    assert [c.split("\u3000")[1] for c in captions] == [f"{c.heading(parse_period('2024'))}（2024年）" for c in CHARTS]
+    headings = [f"{c.heading(parse_period('2024'))}（2024年）" for c in drawn(report)]
+    assert [c.split("\u3000")[1] for c in captions] == headings
+    assert "PAGE" in section.footer._element.xml, "pages are numbered"
 
 
 def test_the_word_reports_outcome_tables_are_word_tables_that_add_up(word, report):
@@ -176,19 +188,21 @@ def test_the_word_reports_outcome_tables_are_word_tables_that_add_up(word, repor
 # --- PowerPoint -------------------------------------------------------------------------------------------
 
 
-def test_the_slides_are_16_9_a_title_a_summary_a_slide_per_chart_and_the_table(slides):
+def test_the_slides_are_16_9_a_title_a_summary_a_slide_per_chart_and_the_table(slides, report):
     prs = Presentation(io.BytesIO(slides))
     assert prs.slide_width * 9 == prs.slide_height * 16
-    assert len(prs.slides) == 2 + len(CHARTS) + 1
+    assert len(prs.slides) == 2 + len(drawn(report)) + 1
     pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == 13]
-    assert len(pictures) == len(CHARTS)
+    assert len(pictures) == len(drawn(report))
     texts = ["\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in prs.slides]
     assert "法治政府建设指标简报" in texts[0] and "2024年 · 全部单位" in texts[0]
     assert texts[2].startswith("信访件数（按来源渠道）") and "2024年我局共收信访311件，其中：" in texts[2]
     summary = [[c.text for c in row.cells] for s in prs.slides[1].shapes if s.has_table for row in s.table.rows]
     k = kpis_json("2024")
     assert ["信访收件", f"{k['petitions']['total']}件"] in summary
-    assert ["负责人出庭应诉率", pct(k["litigation"]["head_appearance_rate"])] in summary
+    litigation = k["litigation"]
+    basis = f"（{litigation['head_appearances']}/{litigation['hearings']}）"
+    assert ["负责人出庭应诉率", pct(litigation["head_appearance_rate"]) + basis] in summary, "a rate with its basis"
 
 
 def test_every_chinese_run_of_the_slides_names_a_chinese_east_asian_font(slides):
@@ -285,9 +299,9 @@ def test_libreoffice_draws_the_pack_in_cjk_glyphs_not_boxes(report, word, slides
     whole.write_bytes(word if fmt == "docx" else slides)
     out = Path(__file__).resolve().parent.parent / "test-artifacts" / "briefing"
     out.mkdir(parents=True, exist_ok=True)
-    drawn = pages_png(to_pdf(whole, tmp_path))
-    assert len(drawn) >= (3 if fmt == "docx" else len(CHARTS) + 3)
-    for i, page in enumerate(drawn[:3], start=1):
+    pages = pages_png(to_pdf(whole, tmp_path))
+    assert len(pages) >= (3 if fmt == "docx" else len(drawn(report)) + 3)
+    for i, page in enumerate(pages[:3], start=1):
         page.save(out / f"{fmt}-{i}.png")
     a, b = (pages_png(to_pdf(p, tmp_path / p.stem))[0] for p in two_lines(report, tmp_path, fmt))
     ink, contrast = line_contrast(a, b)

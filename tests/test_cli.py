@@ -282,7 +282,11 @@ def test_report_writes_each_format_of_the_briefing(db_url, ledgers, capsys, tmp_
     assert code == 0 and "已生成2025年第1季度简报（md" in said, err
     text = out.read_text(encoding="utf-8")
     assert f"2025年第1季度我局共收信访{k['petitions']['total']}件，均为《民呼我为》交办2件。" in text
-    assert not list(tmp_path.glob("*.part")), "no half file is left beside it"
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part")), "no half file is left beside it"
+    (tmp_path / "victim.txt").write_text("keep", encoding="utf-8")
+    (tmp_path / "link.md").symlink_to(tmp_path / "victim.txt")
+    code, _, err = run(capsys, "report", "--period", "2025Q1", "--format", "md", "-o", str(tmp_path / "link.md"))
+    assert code == 1 and "不是普通文件" in err and (tmp_path / "victim.txt").read_text(encoding="utf-8") == "keep"
     for fmt, magic in (("docx", b"PK"), ("pptx", b"PK")):
         path = tmp_path / f"简报.{fmt}"
         assert run(capsys, "report", "--period", "2025Q1", "--unit", "本单位", "--format", fmt, "-o", str(path))[0] == 0
@@ -291,3 +295,13 @@ def test_report_writes_each_format_of_the_briefing(db_url, ledgers, capsys, tmp_
     assert code == 1 and "没有任何记录属于单位“无此单位”" in err
     code, _, err = run(capsys, "report", "--period", "2025Q5", "--format", "md", "-o", str(tmp_path / "x.md"))
     assert code == 1 and err.startswith("错误：") and not (tmp_path / "x.md").exists()
+    code, _, err = run(capsys, "report", "--period", "2025Q1", "--format", "docx", "-o", str(tmp_path / "x.pptx"))
+    assert code == 1 and "扩展名应为 .docx" in err and not (tmp_path / "x.pptx").exists()
+    code, _, err = run(capsys, "report", "--period", "2025Q1", "--format", "md", "-o", str(tmp_path / "无/x.md"))
+    assert code == 1 and "不存在" in err
+    code, _, err = run(capsys, "report", "--period", "2025Q1", "--unit", "", "--format", "md", "-o", str(out))
+    assert code == 0 and "我局共收信访" in out.read_text(encoding="utf-8"), "--unit '' is every unit"
+    with pytest.raises(SystemExit):
+        main(["report", "--period", "2025Q1", "--format", "pdf", "-o", str(tmp_path / "x.pdf")])
+    err = capsys.readouterr().err
+    assert "无效的取值" in err and "choose" not in err, err

@@ -261,3 +261,28 @@ def test_rates_and_shares_are_percentages_in_the_workbook():
     sheet = load_workbook(io.BytesIO(export.xlsx_bytes({"表": frame}))).active
     assert [c.number_format for c in sheet["C"][1:]] == ["0.0%", "0.0%"]
     assert sheet["D"][1].number_format == "0.0%" and sheet["B"][1].number_format == "General"
+
+
+def test_the_official_outcome_table_exports_in_its_layout():
+    """Merged headers as table 4 of the disclosure report, the row of figures, and the note."""
+    from indicators.metrics import tables
+
+    table = pd.DataFrame(
+        {
+            "案件": list(tables.OFFICIAL_GROUPS),
+            **{c: [1, 2, 3] for c in tables.OFFICIAL_COLUMNS[:-1]},
+            "总计": [4, 8, 12],
+        }
+    )
+    ctx = ChartContext("2024年", "全部单位", date(2024, 12, 31))
+    data = export.official_xlsx(
+        {"全部案件": table, "政府信息公开案件（表4）": table}, ctx.heading("行政复议行政诉讼情况表")
+    )
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["全部案件", "政府信息公开案件（表4）"]
+    sheet = book["全部案件"]
+    assert sheet["A1"].value == "全部案件", "each sheet says which table it is"
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"A5:E6", "F5:O5", "F6:J6", "K6:O6"}
+    assert [sheet.cell(row=5, column=c).value for c in (1, 6)] == ["行政复议", "行政诉讼"]
+    assert [c.value for c in sheet[8]][:15] == [1, 1, 1, 1, 4, 2, 2, 2, 2, 8, 3, 3, 3, 3, 12]
+    assert sheet["A10"].value == tables.OFFICIAL_NOTE

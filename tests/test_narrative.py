@@ -176,7 +176,7 @@ def test_cases_by_type_outcome_loss_and_hearings():
     f["outcomes"] = {"结果维持": 1, "结果纠正": 1, "其他结果": 0, "尚未审结": 2}
     assert paragraphs(f)["litigation"] == (
         "2025年第2季度，全局共办理以我局为主体的复议应诉案件4件，领导人出庭应诉率66.7%。其中行政复议1件、行政诉讼3件。"
-        "从审理结果看，本期收案中结果维持1件、结果纠正1件、尚未审结2件。本期结案2件，其中败诉（被纠错）1件，"
+        "从审理结果看，本季度收案中结果维持1件、结果纠正1件、尚未审结2件。本季度结案2件，其中败诉（被纠错）1件，"
         "败诉（被纠错）率50%。行政诉讼案件开庭3次，机关负责人出庭应诉2次。"
     )
 
@@ -187,6 +187,14 @@ def test_a_unit_other_than_the_bureau_is_named():
     assert text["petitions"].startswith("2025年第2季度执法支队共收信访1件")
     assert text["litigation"].startswith("2025年第2季度，执法支队共办理复议应诉案件1件")
     assert paragraphs(facts(unit="本单位"))["petitions"].startswith("2025年第2季度我局")
+    limited = facts(petitions={"total": 2, "by_channel": {"来信来访": 2}}, litigation={"cases": 1})
+    limited["scope_label"] = "授权单位合计（法规科、执法支队）"
+    text = paragraphs(limited)
+    assert text["petitions"].startswith("2025年第2季度授权单位合计（法规科、执法支队）共收信访2件"), "not 我局"
+    assert (
+        "全局" not in text["litigation"]
+        and "授权单位合计（法规科、执法支队）共办理复议应诉案件1件" in text["litigation"]
+    )
 
 
 def test_sessions_by_type_with_months_and_partial_sums():

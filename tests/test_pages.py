@@ -498,6 +498,12 @@ def test_a_link_to_a_period_without_data_says_what_is_shown_instead(store, sampl
     at.run()
     assert at.selectbox(key="period").value == "2024"
     assert link_notes(at) == ["链接中的期间“2019”没有可查看的数据，现显示2024年 · 全部单位。"]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["period"] = "2024Q9"
+    at.run()
+    assert link_notes(at) == [
+        "链接中的期间“2024Q9”无法识别（应如 2024、2024H1、2024Q3、2024-05），现显示2024年 · 全部单位。"
+    ]
 
 
 def test_a_period_no_ledger_covers_shows_dashes_and_says_so_while_a_covered_empty_one_shows_zero(sample):

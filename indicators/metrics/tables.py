@@ -132,7 +132,8 @@ def petitions_monthly(frames: dict[str, pd.DataFrame], period: Period, unit: str
     """Petitions per month of the period's year against the same months a year earlier.
 
     A month no petition ledger covers (before the first record read, after the last) is None, not 0,
-    and a year without any is named so: 2023年（无台账数据）.
+    and a year without any is named so: 2023年（无台账数据）. The view is as of the period's end: this
+    year's months after it are None too (a 2024年第3季度 view shows no October).
     """
     year = Period(period.year, 1, Granularity.YEAR)
     span = covered_span(frames, PETITIONS, unit)
@@ -141,7 +142,8 @@ def petitions_monthly(frames: dict[str, pd.DataFrame], period: Period, unit: str
         months = shown.subperiods(Granularity.MONTH)
         counts = series(frames, months, unit)["petitions.total"].tolist()
         values = [
-            c if span and m.end >= span[0] and m.start <= span[1] else None for m, c in zip(months, counts, strict=True)
+            c if span and m.end >= span[0] and m.start <= min(span[1], period.end) else None
+            for m, c in zip(months, counts, strict=True)
         ]
         name = f"{shown.year}年" if any(v is not None for v in values) else f"{shown.year}年（无台账数据）"
         out[name] = pd.array(values, dtype="Int64")

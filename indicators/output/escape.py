@@ -33,7 +33,7 @@ def markdown(value: object) -> str:
 
 # In prose pasted as Markdown, only what would format, link, load or break out of the text is escaped
 # (a sentence keeps its 12.3% and parentheses readable).
-_PROSE_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~$])")
+_PROSE_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~$&])")  # & too: &lt; in a cell stays as typed
 
 
 def markdown_prose(value: object) -> str:

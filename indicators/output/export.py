@@ -182,12 +182,14 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], heading: tuple[str, ...] = ()) -
 
 
 def official_xlsx(sheets: dict[str, pd.DataFrame], heading: tuple[str, ...] = ()) -> bytes:
-    """The official outcome tables (tables.official_outcomes) in their layout, a sheet each: the
-    heading lines, the three header rows with their merged cells, then the row of figures."""
+    """The official outcome tables (tables.official_outcomes) in their layout, a sheet each: the sheet's
+    name over the heading lines, the three header rows with their merged cells, the row of figures, and
+    the note on how 审理结果 maps to the columns."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
 
-    from ..metrics.tables import OFFICIAL_HEADER_ROWS, official_header, official_row
+    from ..metrics.tables import OFFICIAL_HEADER_ROWS, OFFICIAL_NOTE, official_header, official_row
 
     line = Side(style="thin", color="808080")
     box = Border(left=line, right=line, top=line, bottom=line)
@@ -195,11 +197,11 @@ def official_xlsx(sheets: dict[str, pd.DataFrame], heading: tuple[str, ...] = ()
     book.remove(book.active)
     for name, table in sheets.items():
         sheet = book.create_sheet(name[:31])
-        for row, text in enumerate(heading, start=1):
+        for row, text in enumerate((name, *heading[1:]) if heading else (name,), start=1):
             cell = sheet.cell(row=row, column=1, value=neutralise(text))
             cell.data_type, cell.quotePrefix = "s", text.startswith(FORMULA_PREFIXES)
             cell.font = Font(bold=row == 1, size=14 if row == 1 else 10, color=None if row == 1 else "5F6B7A")
-        top = len(heading) + 2 if heading else 1
+        top = max(len(heading), 1) + 2
         figures = official_row(table)
         for first, left, last, right, text in official_header():
             sheet.cell(row=top + first, column=left + 1, value=text).font = Font(bold=True)
@@ -214,7 +216,9 @@ def official_xlsx(sheets: dict[str, pd.DataFrame], heading: tuple[str, ...] = ()
                 cell.border = box
                 cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         for i in range(1, len(figures) + 1):
-            sheet.column_dimensions[sheet.cell(row=top, column=i).column_letter].width = 10
+            sheet.column_dimensions[get_column_letter(i)].width = 10
+        note = sheet.cell(row=top + OFFICIAL_HEADER_ROWS + 2, column=1, value=OFFICIAL_NOTE)
+        note.font = Font(size=9, color="5F6B7A")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -37,9 +37,24 @@ class Paragraph:
     text: str
 
 
-def subject(unit: str | None) -> str:
-    """Who the sentence is about: 我局 for the whole bureau or its own unit, else the unit by name."""
+THIS = {Granularity.YEAR: "本年", Granularity.HALF: "本半年", Granularity.QUARTER: "本季度", Granularity.MONTH: "本月"}
+
+
+def this(period: Period) -> str:
+    """The period as a report refers back to it: 本年, 本季度 …"""
+    return THIS[period.granularity]
+
+
+def subject(unit: str | None, scope_label: str | None = None) -> str:
+    """Who the sentence is about: 我局 for the whole bureau or its own unit, the units granted to a
+    limited viewer by their total's name (授权单位合计（…）), else the unit by name."""
+    if unit is None and scope_label:
+        return scope_label
     return "我局" if unit in (None, DEFAULT_UNIT) else unit
+
+
+def who(facts: dict) -> str:
+    return subject(facts["unit"], facts.get("scope_label"))
 
 
 def number(value: float) -> str:
@@ -103,14 +118,14 @@ Sentences = list[tuple[str, str]]  # (tag, sentence): a chart names the sentence
 def petitions(facts: dict) -> Sentences:
     """Petitions received, by channel in the report's sentence, the change, closure and categories."""
     period: Period = facts["period"]
-    who = subject(facts["unit"])
+    whom = who(facts)
     if not facts["covered"]["petitions"]["current"]:
-        return [("total", f"{period.label}{who}没有信访台账数据。")]
+        return [("total", f"{period.label}{whom}没有信访台账数据。")]
     k = facts["kpis"]["current"]["petitions"]
     if k["total"] == 0:
-        return [("total", f"{period.label}{who}未收到信访。")]
+        return [("total", f"{period.label}{whom}未收到信访。")]
     channels = ordered_channels(k["by_channel"])
-    text = f"{period.label}{who}共收信访{number(k['total'])}件"
+    text = f"{period.label}{whom}共收信访{number(k['total'])}件"
     if len(channels) == 1:
         text += f"，均为{channel_phrase(*channels[0])}。"
     elif channels:
@@ -140,12 +155,11 @@ def litigation(facts: dict) -> Sentences:
     """Cases handled with the head's appearance rate (the report's sentence), by type, by outcome,
     the loss rate and the hearings."""
     period: Period = facts["period"]
-    unit = facts["unit"]
     if not facts["covered"]["litigation"]["current"]:
-        return [("total", f"{period.label}{subject(unit)}没有复议应诉台账数据。")]
+        return [("total", f"{period.label}{who(facts)}没有复议应诉台账数据。")]
     k = facts["kpis"]["current"]["litigation"]
-    whom = "全局共办理以我局为主体的" if subject(unit) == "我局" else f"{unit}共办理"
-    text = f"{period.label}，{whom}复议应诉案件{number(k['cases'])}件"
+    handled = "全局共办理以我局为主体的" if who(facts) == "我局" else f"{who(facts)}共办理"
+    text = f"{period.label}，{handled}复议应诉案件{number(k['cases'])}件"
     if k["head_appearance_rate"] is not None:
         text += f"，领导人出庭应诉率{fmt_rate(k['head_appearance_rate'])}"
     out = [("total", text + "。")]
@@ -159,12 +173,12 @@ def litigation(facts: dict) -> Sentences:
         out.append(("change", f"收案数{compared}。"))
     if k["cases"]:
         parts = [f"{name}{number(n)}件" for name, n in facts["outcomes"].items() if n]
-        out.append(("outcomes", "从审理结果看，本期收案中" + "、".join(parts) + "。"))
+        out.append(("outcomes", f"从审理结果看，{this(period)}收案中" + "、".join(parts) + "。"))
     if k["concluded"]:
         out.append(
             (
                 "loss",
-                f"本期结案{number(k['concluded'])}件，其中败诉（被纠错）{number(k['lost'])}件，"
+                f"{this(period)}结案{number(k['concluded'])}件，其中败诉（被纠错）{number(k['lost'])}件，"
                 f"败诉（被纠错）率{fmt_rate(k['loss_rate'])}。",
             )
         )
@@ -181,12 +195,12 @@ def litigation(facts: dict) -> Sentences:
 def training(facts: dict) -> Sentences:
     """Sessions by type with their months, participants and hours, and the change."""
     period: Period = facts["period"]
-    who = subject(facts["unit"])
+    whom = who(facts)
     if not facts["covered"]["training"]["current"]:
-        return [("total", f"{period.label}{who}没有培训学法台账数据。")]
+        return [("total", f"{period.label}{whom}没有培训学法台账数据。")]
     k = facts["kpis"]["current"]["training"]
     if k["sessions"] == 0:
-        return [("total", f"{period.label}{who}未开展培训学法活动。")]
+        return [("total", f"{period.label}{whom}未开展培训学法活动。")]
     months = facts["session_months"]
     show_months = period.granularity is not Granularity.MONTH
 
@@ -195,7 +209,7 @@ def training(facts: dict) -> Sentences:
         return name + ("" if n is None else f"{number(n)}场") + (f"（{when}）" if show_months and when else "")
 
     types = [(t, n) for t, n in k["by_type"].items() if n]
-    text = f"{period.label}{who}共开展培训学法活动{number(k['sessions'])}场"
+    text = f"{period.label}{whom}共开展培训学法活动{number(k['sessions'])}场"
     if len(types) == 1:
         text += f"，均为{kind(types[0][0], None)}。"
     else:

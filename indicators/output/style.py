@@ -68,7 +68,6 @@ class ChartContext:
     sample: str = ""
     source: str = SOURCE
     compact: bool = False  # drawn for a phone's width (COMPACT); exports always use the full layout
-    latest: date | None = None  # the latest date of the data: a chart of a wider window is as of it
 
     def footnote(self) -> str:
         sample = {"all": "（示例数据，据2024年度报告生成）", "part": "（含示例数据，据2024年度报告生成）"}.get(
