@@ -5,6 +5,7 @@ ledger covers, a unit named as a unit)."""
 from __future__ import annotations
 
 import copy
+import functools
 
 import pytest
 
@@ -12,6 +13,7 @@ from indicators import views
 from indicators.cli import SAMPLE_DIR
 from indicators.ingest.reading import Upload, read_uploads
 from indicators.ingest.validation import validate
+from indicators.metrics.kpis import kpis_from_frames
 from indicators.metrics.periods import parse_period
 from indicators.output import narrative
 from indicators.output.narrative import chart_sentences, markdown
@@ -26,10 +28,7 @@ REPORT_CASES = "2024年，全局共办理以我局为主体的复议应诉案件
 
 @pytest.fixture(scope="module")
 def frames():
-    files = sorted(p for p in SAMPLE_DIR.iterdir() if p.suffix == ".xlsx")
-    validated = validate(read_uploads([Upload.from_path(p) for p in files]))
-    assert validated.ok
-    return validated.frames
+    return sample_frames()
 
 
 def paragraphs(facts: dict) -> dict[str, str]:
@@ -63,29 +62,22 @@ def test_a_month_names_no_months_and_says_no_change(frames):
 # --- every branch, on facts shaped as views.report_facts makes them -------------------------------------
 
 
+@functools.cache
+def sample_frames() -> dict:
+    files = sorted(p for p in SAMPLE_DIR.iterdir() if p.suffix == ".xlsx")
+    validated = validate(read_uploads([Upload.from_path(p) for p in files]))
+    assert validated.ok
+    return validated.frames
+
+
 def _section(petitions=None, litigation=None, training=None) -> dict:
+    """The indicators of a period without records (kpis_from_frames on empty ledgers), then these figures."""
+    empty = {k: v.iloc[0:0] for k, v in sample_frames().items()}
+    zero = kpis_from_frames(empty, parse_period("2025Q2"))
     return {
-        "petitions": {
-            "total": 0,
-            "by_channel": {},
-            "closed": 0,
-            "closure_rate": None,
-            "on_time": 0,
-            "on_time_rate": None,
-            **(petitions or {}),
-        },
-        "litigation": {
-            "cases": 0,
-            "by_type": {},
-            "concluded": 0,
-            "lost": 0,
-            "loss_rate": None,
-            "hearings": 0,
-            "head_appearances": 0,
-            "head_appearance_rate": None,
-            **(litigation or {}),
-        },
-        "training": {"sessions": 0, "by_type": {}, "participants": 0, "hours": 0.0, **(training or {})},
+        "petitions": {**zero["petitions"], **(petitions or {})},
+        "litigation": {**zero["litigation"], **(litigation or {})},
+        "training": {**zero["training"], **(training or {})},
     }
 
 

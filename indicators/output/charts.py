@@ -308,22 +308,15 @@ def appearances(df: pd.DataFrame, ctx: ChartContext, title: str, target: float) 
     if df["开庭"].sum() == 0:
         return empty_figure("各期均无开庭", title, ctx)
     fig = go.Figure()
-    fig.add_bar(
-        x=df["期间"],
-        y=df["开庭"],
-        name="开庭（次）",
-        text=df["开庭"],
-        marker_color=PALETTE[5],
-        hovertemplate="%{x} 开庭：%{y}次<extra></extra>",
-    )
-    fig.add_bar(
-        x=df["期间"],
-        y=df["负责人出庭"],
-        name="负责人出庭（次）",
-        text=df["负责人出庭"],
-        marker_color=PALETTE[0],
-        hovertemplate="%{x} 负责人出庭：%{y}次<extra></extra>",
-    )
+    for column, color in (("开庭", PALETTE[5]), ("负责人出庭", PALETTE[0])):
+        fig.add_bar(
+            x=df["期间"],
+            y=df[column],
+            name=f"{column}（次）",
+            text=df[column],
+            marker_color=color,
+            hovertemplate=f"%{{x}} {column}：%{{y}}次<extra></extra>",
+        )
     colors = [ALERT if pd.notna(r) and r < target else OK for r in df["出庭率"]]
     fig.add_scatter(
         x=df["期间"],
