@@ -69,10 +69,14 @@ def _category_ticks(fig: go.Figure, axis: str, names: list[str], ctx: ChartConte
 def cut_names(names: list[str], limit: int) -> dict[str, str]:
     """A label of at most `limit` characters for each name: a longer one cut with "…" (nothing else
     left out, so the label reads as the start of the name), labels alike numbered （1）, （2）."""
-    distinct = list(dict.fromkeys(names))
-    out = {n: clip(n, limit) for n in distinct}
+    return _numbered({n: clip(n, limit) for n in dict.fromkeys(names)})
+
+
+def _numbered(labels: dict[str, str]) -> dict[str, str]:
+    """Labels by name, those that two names would share numbered （1）, （2） in the names' order."""
+    out = dict(labels)
     shared, numbered = Counter(out.values()), Counter()
-    for name in distinct:
+    for name in labels:
         if shared[label := out[name]] > 1:
             numbered[label] += 1
             out[name] = f"{label}（{numbered[label]}）"
@@ -425,10 +429,5 @@ def short_names(names: list[str], limit: int) -> dict[str, str]:
                 text = text[cut:]
         if len(text) > limit and len(plain := BRACKETED.sub("", text)) >= 4:
             text = plain
-        out[name] = text if len(text) <= limit else text[: limit - 1] + "…"
-    shared_labels, numbered = Counter(out.values()), Counter()
-    for name in distinct:
-        if shared_labels[label := out[name]] > 1:
-            numbered[label] += 1
-            out[name] = f"{label}（{numbered[label]}）"
-    return out
+        out[name] = clip(text, limit)
+    return _numbered(out)
