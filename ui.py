@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from indicators import briefing, views
+from indicators import views
 from indicators.access import ROLE_LABELS, Actor, NotPermitted, Role, local_admin
 from indicators.catalog import Chart, charts_of
 from indicators.config import targets_stamp
@@ -594,11 +594,6 @@ def report_data(
 ) -> views.Report:
     """A briefing's figures and narrative for a period and unit, once per store version, scope and targets."""
     return views.report_data(reader(scope), parse_period(period_code), unit)
-
-
-def briefing_file(report: views.Report, fmt: str, unit_label: str) -> bytes:
-    """One format of the briefing pack (built when its download is clicked: charts take a few seconds)."""
-    return briefing.pack(report, fmt, unit_label)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from .catalog import CHART_PAGES, Chart, charts_of
 from .metrics.cards import fmt_number, rate_text
 from .metrics.tables import OFFICIAL_HEADER_ROWS, OFFICIAL_NOTE, official_header, official_row
 from .output import export
-from .output.narrative import Paragraph, chart_sentences, markdown, narrative
+from .output.narrative import chart_sentences, markdown, narrative
 from .output.style import BUREAU, UNIT_CHARS, ChartContext, clip
 from .views import Report
 
@@ -387,6 +387,3 @@ def file_name(report: Report, fmt: str, unit_label: str = "全部单位") -> str
     """法治政府建设指标简报_2024年_全部单位.docx: no path characters from a unit's name."""
     raw = f"法治政府建设指标简报_{report.period.label}_{clip(report.unit or unit_label, UNIT_CHARS)}"
     return re.sub(r'[\\/:*?"<>|\s\x00-\x1f]+', "_", raw)[:180] + f".{fmt}"
-
-
-__all__ = ["FORMATS", "Figure", "Paragraph", "docx_bytes", "file_name", "pack", "pptx_bytes", "rendered"]

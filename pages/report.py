@@ -23,7 +23,7 @@ icons = {"docx": ":material/description:", "pptx": ":material/slideshow:", "md":
 for column, (fmt, mime) in zip(columns, briefing.FORMATS.items(), strict=True):
     column.download_button(
         labels[fmt],
-        data=ui.later(ui.briefing_file, report, fmt, sel.unit_label, what=f"briefing_{fmt}", period=sel.period.code),
+        data=ui.later(briefing.pack, report, fmt, sel.unit_label, what=f"briefing_{fmt}", period=sel.period.code),
         file_name=briefing.file_name(report, fmt, sel.unit_label),
         mime=mime,
         key=f"briefing-{fmt}",

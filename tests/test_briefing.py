@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ import numpy as np
 import pytest
 from conftest import new_database
 from docx import Document
+from fonts import without_cjk
 from pptx import Presentation
 from pptx.util import Emu
 
@@ -35,7 +35,6 @@ from indicators.store import Store, make_engine
 CJK = re.compile(r"[\u3400-\u9fff]")
 WORD_FONTS = {briefing.EAST_ASIA, briefing.EAST_ASIA_HEADING}
 TITLE_A, TITLE_B = "信访件数统计", "复议应诉案卷"  # the same length, no character in common
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
 
 @pytest.fixture(scope="module")
@@ -310,14 +309,7 @@ def test_libreoffice_draws_the_pack_in_cjk_glyphs_not_boxes(report, word, slides
 
 def test_without_a_cjk_font_the_same_check_sees_boxes(report, tmp_path):
     """The control: LibreOffice with a fontconfig that only knows DejaVu draws both lines as the same boxes."""
-    assert DEJAVU.is_dir(), "make installs Debian's fonts-dejavu-core for this control"
-    conf = tmp_path / "fonts.conf"
-    conf.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
-        f"<fontconfig><dir>{DEJAVU}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>\n",
-        encoding="utf-8",
-    )
-    env = {**os.environ, "FONTCONFIG_FILE": str(conf), "SAL_USE_VCLPLUGIN": "svp"}
+    env = {**without_cjk(tmp_path), "SAL_USE_VCLPLUGIN": "svp"}
     a, b = (pages_png(to_pdf(p, tmp_path / p.stem, env))[0] for p in two_lines(report, tmp_path, "docx"))
     assert int((np.asarray(a) < 128).sum()) > 0, "the page is drawn"
     assert differing(a, b) == 0, "without CJK fonts both lines are the same boxes"

@@ -9,7 +9,6 @@ DejaVu (no CJK font at all) shows that the measure does detect boxes, so it can 
 from __future__ import annotations
 
 import io
-import os
 import struct
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from fonts import without_cjk
 from openpyxl import load_workbook
 from PIL import Image, ImageChops
 
@@ -220,15 +220,7 @@ TOFU_SCRIPT = textwrap.dedent(
 
 def test_without_a_cjk_font_the_same_check_sees_boxes(tmp_path):
     """The control: chromium with a fontconfig that only knows DejaVu draws both titles as equal boxes."""
-    dejavu = Path("/usr/share/fonts/truetype/dejavu")
-    assert dejavu.is_dir(), "make installs Debian's fonts-dejavu-core for this control"
-    conf = tmp_path / "fonts.conf"
-    conf.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
-        f"<fontconfig><dir>{dejavu}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>\n",
-        encoding="utf-8",
-    )
-    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    env = without_cjk(tmp_path)
     done = subprocess.run(
         [sys.executable, "-c", TOFU_SCRIPT, str(ROOT), str(tmp_path), TITLE_A, TITLE_B],
         env=env,
