@@ -27,9 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from run import PG_DEFAULT_URL, fresh_sqlite, pg_fresh_factory  # noqa: E402  (beside this script)
-
 from report_table import print_aligned  # noqa: E402  (beside this script)
+from run import PG_DEFAULT_URL, fresh_sqlite, pg_fresh_factory  # noqa: E402  (beside this script)
 
 PASSWORD = "load test password"
 ROWS_PER_BATCH = 200

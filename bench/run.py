@@ -57,6 +57,13 @@ CHANNEL_WEIGHTS = (30, 25, 10, 25, 10)
 CATEGORIES = ("规划管理", "土地征收", "不动产登记", "执法监察", "耕地保护", "矿产资源", "其他")
 UNITS = ("规划科", "执法支队", "不动产登记中心", "耕保科")
 FIRST_DAY, LAST_DAY = date(2023, 1, 1), date(2025, 12, 31)
+# A bare streamlit app drawing one small plotly chart: what streamlit and plotly.js cost here.
+BASELINE_APP = """import plotly.graph_objects as go
+import streamlit as st
+
+st.title("基准")
+st.plotly_chart(go.Figure(go.Bar(x=["一", "二", "三"], y=[3, 1, 2])), theme=None)
+"""
 
 
 # --- the ledger --------------------------------------------------------------------------------

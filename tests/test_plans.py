@@ -136,3 +136,21 @@ def test_planning_a_batch_looks_up_only_its_keys(sample_store):
     assert outcome.ok
     statements = sent(sample_store, lambda: sample_store.plan(outcome.batch))
     assert full_reads(sample_store, statements) == []
+
+
+def test_the_monthly_tally_is_grouped_as_it_is_read_not_sorted_first(sample_store):
+    """Pages tally petitions per month: grouped by the stored month and fields, never by a month
+    computed from each date (both databases then sort every record of the window first: 1.1 s for a
+    million on SQLite); SQLite reads them in the order of its index and needs no sort at all."""
+    statements = sent(sample_store, lambda: views.page_data(sample_store, "petitions", parse_period("2024"), None))
+    tally = [s for s, _ in statements if "GROUP BY" in s and "petitions_versions" in s]
+    assert tally, "the page sent no grouped read of petitions"
+    for statement in tally:
+        grouped = statement.split("GROUP BY", 1)[1]
+        assert "(" not in grouped, grouped  # stored columns only
+    if sample_store.engine.dialect.name == "sqlite":
+        with sample_store.engine.connect() as conn:
+            for statement, parameters in statements:
+                if statement in tally:
+                    plan = [r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+                    assert not any("TEMP B-TREE" in step for step in plan), plan

@@ -135,11 +135,16 @@ for _dialect, _statements in APPEND_ONLY.items():
 
 # Fields of petitions, beside the first date, that the figures of all units read (metrics/aggregate.py,
 # load.TALLIED; one unit's are read by the unit's index):
-# in SQLite's index on (is_current, 收件日期) they let a year of a million petitions be counted from the
-# index alone, six times faster than visiting each row. PostgreSQL gets the narrow index: a B-tree entry
-# there holds at most 2,704 bytes and these fields may hold 1,000 characters (3,000 bytes in Chinese).
+# in SQLite's index on (is_current, month, these fields, 收件日期) they let a year of a million petitions
+# be counted and tallied from the index alone, six times faster than visiting each row (the narrow
+# index on (is_current, 收件日期) finds the first and last date in one step). PostgreSQL gets only the
+# narrow index: a B-tree entry there holds at most 2,704 bytes and these fields may hold 1,000 characters (3,000 bytes in Chinese).
 # Cases and sessions are too few to need it.
 COVERED = {PETITIONS.id: (CHANNEL.field, CATEGORY.field, ON_TIME.field, CLOSED_ON.field)}
+# Each version keeps the month of its first date as a number (year × 100 + month): petitions are
+# tallied per month by grouping on it, which both databases can do as they read (SQLite in the order
+# of the index below, PostgreSQL by hashing) instead of sorting a million computed months first.
+MONTH_FIELD = "first_month"
 # Units are indexed by their first 200 characters, for the same reason; a unit is found by its prefix
 # in the index and then compared whole (`of_unit`).
 UNIT_PREFIX_CHARS = 200
@@ -160,12 +165,22 @@ def in_scope(table: sa.Table, scope: frozenset[str] | None) -> list[sa.ColumnEle
     return [] if scope is None else [table.c[UNIT_FIELD].in_(sorted(scope))]
 
 
+def month_number(day: date) -> int:
+    """The month of a day as MONTH_FIELD holds it: 2024-07-15 → 202407."""
+    return day.year * 100 + day.month
+
+
 def current_in(
     table: sa.Table, field: str, start: date, end: date, unit: str | None, scope: frozenset[str] | None = None
 ) -> list[sa.ColumnElement]:
     """The conditions of current records with `field` in [start, end], of one unit when one is asked for,
-    and of the units an actor may see (`scope`, None for all)."""
+    and of the units an actor may see (`scope`, None for all).
+
+    On the first date, the months of [start, end] are asked for too: implied by the dates, they let
+    SQLite seek its index on the month (which carries the date, checked from the index)."""
     where = [table.c.is_current == sa.true(), table.c[field].between(start, end), *in_scope(table, scope)]
+    if field == table.info["first_date"]:
+        where.append(table.c[MONTH_FIELD].between(month_number(start), month_number(end)))
     return [*where, *of_unit(table, unit)] if unit else where
 
 
@@ -187,14 +202,15 @@ def _version_table(dataset: Dataset) -> sa.Table:
         *(sa.Column(c.field, sql_type(c.kind)) for c in dataset.columns),
         *(sa.Column(f, t) for f, t in derived.items()),
         sa.Column("origin", sa.Integer, nullable=False),
+        sa.Column(MONTH_FIELD, sa.Integer),
+        info={"first_date": dataset.date_fields[0]},
     )
     first = [table.c.is_current, table.c[dataset.date_fields[0]]]
+    sa.Index(f"ix_{dataset.id}_current", *first)
     if dataset.id in COVERED:
-        sa.Index(f"ix_{dataset.id}_current", *first).ddl_if(dialect="postgresql")
-        covered = (table.c[f] for f in COVERED[dataset.id])
-        sa.Index(f"ix_{dataset.id}_current_covering", *first, *covered).ddl_if(dialect="sqlite")
-    else:
-        sa.Index(f"ix_{dataset.id}_current", *first)
+        covered = [table.c[f] for f in COVERED[dataset.id]]
+        month = [table.c.is_current, table.c[MONTH_FIELD]]
+        sa.Index(f"ix_{dataset.id}_current_covering", *month, *covered, first[1]).ddl_if(dialect="sqlite")
     for field in dataset.date_fields[1:]:
         sa.Index(f"ix_{dataset.id}_current_{field}", table.c.is_current, table.c[field])
     sa.Index(f"ix_{dataset.id}_current_unit", table.c.is_current, unit_prefix(table))
