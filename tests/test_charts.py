@@ -127,6 +127,10 @@ def assert_styled(fig: go.Figure, ctx: ChartContext) -> None:
     assert SOURCE in notes[0]
     assert f"截至 {ctx.as_of.isoformat()}" in notes[0]
     assert ("示例数据" in notes[0]) == bool(ctx.sample)
+    # The template carries plotly_white's trace defaults only for the kinds the charts draw (style.py):
+    # a new kind of trace must have its defaults added there, or it would look unlike the others.
+    kinds = {kind for kind in fig.layout.template.data.to_plotly_json()}
+    assert {trace.type for trace in fig.data} <= kinds, kinds
 
 
 def assert_labelled(fig: go.Figure) -> None:
