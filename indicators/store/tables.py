@@ -165,6 +165,34 @@ def in_scope(table: sa.Table, scope: frozenset[str] | None) -> list[sa.ColumnEle
     return [] if scope is None else [table.c[UNIT_FIELD].in_(sorted(scope))]
 
 
+def first_month_triggers(table: str, first_date: str) -> dict[str, list[str]]:
+    """Per dialect, the DDL that fills MONTH_FIELD of a row inserted without it.
+
+    This version writes the month itself; the trigger is for a process of an earlier version still
+    running when the store was upgraded (or waiting for the write lock during the upgrade): its rows
+    would otherwise have no month, and every figure, which asks for the months, would leave them out.
+    The condition is checked per row before anything else runs, so an import of this version pays
+    almost nothing for it.
+    """
+    sqlite_month = (
+        f"CAST(substr(NEW.{first_date}, 1, 4) AS INTEGER) * 100 + CAST(substr(NEW.{first_date}, 6, 2) AS INTEGER)"
+    )
+    pg_month = f"EXTRACT(YEAR FROM NEW.{first_date}) * 100 + EXTRACT(MONTH FROM NEW.{first_date})"
+    return {
+        "sqlite": [
+            f"CREATE TRIGGER {table}_month AFTER INSERT ON {table} "
+            f"WHEN NEW.{MONTH_FIELD} IS NULL AND NEW.{first_date} IS NOT NULL "
+            f"BEGIN UPDATE {table} SET {MONTH_FIELD} = {sqlite_month} WHERE id = NEW.id; END"
+        ],
+        "postgresql": [
+            f"CREATE FUNCTION {table}_month() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN NEW.{MONTH_FIELD} := {pg_month}; RETURN NEW; END $$",
+            f"CREATE TRIGGER {table}_month BEFORE INSERT ON {table} FOR EACH ROW "
+            f"WHEN (NEW.{MONTH_FIELD} IS NULL AND NEW.{first_date} IS NOT NULL) EXECUTE FUNCTION {table}_month()",
+        ],
+    }
+
+
 def month_number(day: date) -> int:
     """The month of a day as MONTH_FIELD holds it: 2024-07-15 → 202407."""
     return day.year * 100 + day.month
@@ -218,3 +246,7 @@ def _version_table(dataset: Dataset) -> sa.Table:
 
 
 VERSIONS: dict[str, sa.Table] = {d.id: _version_table(d) for d in DATASETS}
+for _table in VERSIONS.values():
+    for _dialect, _statements in first_month_triggers(_table.name, _table.info["first_date"]).items():
+        for _statement in _statements:
+            sa.event.listen(_table, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect))
