@@ -186,7 +186,7 @@ def _pct(value: float | None) -> str:
 
 def cmd_kpis(store: Store, args: argparse.Namespace) -> int:
     from .metrics.aggregate import compute
-    from .metrics.cards import has_records
+    from .metrics.kpis import has_records
     from .metrics.periods import parse_period
 
     try:

@@ -13,9 +13,9 @@ from indicators.metrics.cards import (
     comparison_labels,
     delta_style,
     fmt_number,
-    has_records,
     rate_text,
 )
+from indicators.metrics.kpis import has_records
 from indicators.metrics.periods import parse_period
 
 EMPTY = {

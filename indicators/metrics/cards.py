@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..config import Targets, targets
 from ..schema import BY_ID, HOURS, PARTICIPANTS
 from .definitions import SECTION_TITLES, Direction, indicator
+from .kpis import has_records
 from .periods import Period
 from .tables import all_blank
 
@@ -130,12 +131,6 @@ def _flag(spec: CardSpec, value: float | None, goals: Targets) -> str:
     if spec.key == "loss_rate" and value > goals.loss_rate:
         return f"高于警戒值 {fmt_rate(goals.loss_rate)}"
     return ""
-
-
-def has_records(values: dict) -> bool:
-    """Whether a period's indicators rest on any record at all (a period before the ledgers has none)."""
-    p, lit, tr = values["petitions"], values["litigation"], values["training"]
-    return any((p["total"], p["closed"], lit["cases"], lit["concluded"], lit["hearings"], tr["sessions"]))
 
 
 NO_LEDGER = "本期无台账数据"

@@ -191,3 +191,9 @@ def breakdown(
         counts = kpis_from_frames(frames, period, unit)[section][key]
         rows += [{"period": period.code, "label": period.label, "category": k, "count": v} for k, v in counts.items()]
     return pd.DataFrame(rows, columns=["period", "label", "category", "count"])
+
+
+def has_records(values: dict) -> bool:
+    """Whether a period's indicators rest on any record at all (a period before the ledgers has none)."""
+    p, lit, tr = values["petitions"], values["litigation"], values["training"]
+    return any((p["total"], p["closed"], lit["cases"], lit["concluded"], lit["hearings"], tr["sessions"]))
