@@ -138,7 +138,8 @@ for _dialect, _statements in APPEND_ONLY.items():
 # in SQLite's index on (is_current, month, these fields, 收件日期) they let a year of a million petitions
 # be counted and tallied from the index alone, six times faster than visiting each row (the narrow
 # index on (is_current, 收件日期) finds the first and last date in one step). PostgreSQL gets only the
-# narrow index: a B-tree entry there holds at most 2,704 bytes and these fields may hold 1,000 characters (3,000 bytes in Chinese).
+# narrow index: a B-tree entry there holds at most 2,704 bytes and these fields may hold 1,000
+# characters (3,000 bytes in Chinese).
 # Cases and sessions are too few to need it.
 COVERED = {PETITIONS.id: (CHANNEL.field, CATEGORY.field, ON_TIME.field, CLOSED_ON.field)}
 # Each version keeps the month of its first date as a number (year × 100 + month): petitions are
