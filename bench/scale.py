@@ -320,10 +320,6 @@ def grow(name: str, fresh: Callable[[], AbstractContextManager[str]], args: argp
 # --- the table -----------------------------------------------------------------------------------
 
 
-def verdict(value: float, target: float) -> str:
-    return RESULTS[value <= target]
-
-
 def grown(level: Level) -> tuple[float, float]:
     """The next batch's import into the store and into an empty store, wall seconds."""
     assert level.next_import is not None and level.reference is not None
