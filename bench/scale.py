@@ -268,8 +268,22 @@ class Level:
 KPIS_RUNS = 7  # the bare start alone varies by ±0.1 s on this machine
 
 
-def settle() -> None:
-    """Let what the last measure started (servers, chromium) finish exiting before the next is timed."""
+def settle(db_url: str) -> None:
+    """Let what the last measure started finish before the next is timed: servers and chromium
+    exiting, and the writes of the last import reaching the disk (the kernel's writeback of SQLite's
+    file, PostgreSQL's checkpoint of its buffers), which otherwise land in the middle of a `kpis`."""
+    os.sync()
+    if db_url.startswith("postgresql"):
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("CHECKPOINT")
+        except sa.exc.DBAPIError:  # CHECKPOINT needs a superuser (or pg_checkpoint): then the load wait alone
+            pass
+        finally:
+            engine.dispose()
     deadline = time.monotonic() + 30
     while os.getloadavg()[0] > 1.0 and time.monotonic() < deadline:
         time.sleep(1)
@@ -298,7 +312,7 @@ def grow(name: str, fresh: Callable[[], AbstractContextManager[str]], args: argp
                 cli_import(url, next(batches))
                 stored += BATCH_ROWS
             level = Level(stored)
-            settle()
+            settle(url)
             progress(f"{name}: {stored:,} stored — kpis")
             level.kpis_year = kpis_added(url, ["--period", YEAR])
             level.kpis_quarter = kpis_added(url, ["--period", QUARTER, "--unit", UNITS[0]])
@@ -307,7 +321,7 @@ def grow(name: str, fresh: Callable[[], AbstractContextManager[str]], args: argp
             if args.browser:
                 progress(f"{name}: {stored:,} stored — first chart in chromium")
                 level.chart = first_chart(url)
-            settle()
+            settle(url)
             progress(f"{name}: {stored:,} stored — import of the next batch, and into an empty store")
             with fresh() as empty_url:
                 level.reference = cli_import(empty_url, REFERENCE_BATCH)

@@ -73,6 +73,18 @@ def test_a_records_table_shows_the_first_rows_and_counts_them_all(store):
     assert len(views.all_records(store, "petitions", parse_period("2024Q1"), None)) == 30
 
 
+def test_a_records_table_is_in_date_order_across_months_and_years(store):
+    """Records are read by (month, date): the order of the dates themselves, whatever the file's order."""
+    days = ["2024-03-31", "2024-01-15", "2023-12-31", "2024-02-01", "2024-01-02", "2024-03-01", "2023-12-01"]
+    rows = [petition(f"XF-{i}", d) for i, d in enumerate(days)]
+    assert run_import(store, [Upload("信访.csv", csv_bytes([PETITION_HEADER, *rows]))]).ok
+    shown, total = load.period_records(store, PETITIONS, parse_period("2024Q1"), None, limit=4)
+    assert total == 5
+    assert [d.isoformat() for d in shown["received_on"].dt.date] == sorted(d for d in days if d >= "2024")[:4]
+    low, high = store.date_range(primary=True)
+    assert (low.isoformat(), high.isoformat()) == ("2023-12-01", "2024-03-31")
+
+
 DAYS = st.integers(0, 900).map(lambda n: date(2023, 1, 1) + timedelta(days=n))
 petition_rows = st.lists(
     st.tuples(

@@ -28,12 +28,14 @@ from .audit import Action
 from .engine import make_engine, write_transaction
 from .plan import KEY, VERSION_ID, Batch, DatasetPlan, FileInfo, Plan, plan_batch, typed_records
 from .tables import (
+    COVERED,
     MONTH_FIELD,
     UNIT_PREFIX_CHARS,
     VERSIONS,
     Change,
     batch_files,
     batches,
+    by_first_date,
     current_in,
     in_scope,
     of_unit,
@@ -321,8 +323,10 @@ class Store:
     def _new_rows(dp: DatasetPlan) -> list[tuple]:
         """The batch's new versions of one dataset as tuples: change, key, stored fields, MONTH_FIELD.
 
-        In order of their first date: the index on it then grows in one sweep instead of at random
-        places (about 15 % faster into a store of a million), and a period's rows lie together.
+        In the order of the index that leads with the first date's month (by month, then the fields
+        it covers, the date and the key): each index on the month then grows in one sweep instead of
+        at random places (into a store of a million, 0.25 s of 2.9 less than in date order alone),
+        and a period's rows lie together.
         """
         dataset = dp.dataset
         kinds = {c.field: c.kind for c in dataset.columns}
@@ -330,9 +334,10 @@ class Store:
         for change, frame in ((Change.ADDED, dp.added), (Change.UPDATED, dp.updated), (Change.UNCHANGED, dp.unchanged)):
             if frame.empty:
                 continue
-            frame = frame.sort_values([dataset.date_fields[0], KEY], kind="stable")
             first = frame[dataset.date_fields[0]]
-            month = (first.dt.year * 100 + first.dt.month).astype(object).where(first.notna(), None)
+            frame = frame.assign(**{MONTH_FIELD: first.dt.year * 100 + first.dt.month})
+            frame = frame.sort_values([MONTH_FIELD, *COVERED.get(dataset.id, ()), first.name, KEY], kind="stable")
+            month = frame[MONTH_FIELD].astype(object).where(frame[MONTH_FIELD].notna(), None)
             columns = [
                 frame[KEY].tolist(),
                 *(_column_values(frame, f, kinds.get(f)) for f in stored_fields(dataset)),
@@ -608,7 +613,7 @@ class Store:
         fields = stored_fields(dataset)
         dates = {c.field for c in dataset.columns if c.kind is Kind.DATE}
         columns = [sa.type_coerce(table.c[f], sa.String).label(f) if f in dates else table.c[f] for f in fields]
-        query = sa.select(*columns).where(*where).order_by(first, table.c.record_key).limit(limit)
+        query = sa.select(*columns).where(*where).order_by(*by_first_date(table), table.c.record_key).limit(limit)
         with self.engine.connect() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
             frame = _frame(conn.execute(query), fields)
@@ -640,18 +645,18 @@ class Store:
     def date_range(self, primary: bool = False) -> tuple[date, date] | None:
         """The earliest and latest period date of current records (primary: each dataset's first date).
 
-        Each end is one step into the index on (is_current, date), not a scan.
+        Each end is one step into an index on (is_current, [month,] date), not a scan.
         """
         lows, highs = [], []
         with self.engine.connect() as conn:
             for dataset in DATASETS:
                 table = VERSIONS[dataset.id]
                 for f in dataset.date_fields[:1] if primary else dataset.date_fields:
-                    col = table.c[f]
-                    where = [table.c.is_current == sa.true(), col.isnot(None), *in_scope(table, self.scope)]
-                    query = sa.select(col).where(*where).limit(1)
-                    lo = conn.execute(query.order_by(col)).scalar()
-                    hi = conn.execute(query.order_by(col.desc())).scalar()
+                    order = by_first_date(table) if f == dataset.date_fields[0] else [table.c[f]]
+                    where = [table.c.is_current == sa.true(), *(c.isnot(None) for c in order)]
+                    query = sa.select(table.c[f]).where(*where, *in_scope(table, self.scope)).limit(1)
+                    lo = conn.execute(query.order_by(*order)).scalar()
+                    hi = conn.execute(query.order_by(*(c.desc() for c in order))).scalar()
                     lows += [lo] if lo else []
                     highs += [hi] if hi else []
         if not lows:
