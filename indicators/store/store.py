@@ -325,7 +325,7 @@ class Store:
 
         In the order of the index that leads with the first date's month (by month, then the fields
         it covers, the date and the key): each index on the month then grows in one sweep instead of
-        at random places (into a store of a million, 0.25 s of 2.9 less than in date order alone),
+        at random places (into a store of a million, about 0.2 s of 3 less than in date order alone),
         and a period's rows lie together.
         """
         dataset = dp.dataset
@@ -336,7 +336,8 @@ class Store:
                 continue
             first = frame[dataset.date_fields[0]]
             frame = frame.assign(**{MONTH_FIELD: first.dt.year * 100 + first.dt.month})
-            frame = frame.sort_values([MONTH_FIELD, *COVERED.get(dataset.id, ()), first.name, KEY], kind="stable")
+            order = [MONTH_FIELD, *COVERED.get(dataset.id, ()), first.name, KEY]
+            frame = frame.sort_values(order, kind="stable", na_position="first")  # as SQLite's index: NULL first
             month = frame[MONTH_FIELD].astype(object).where(frame[MONTH_FIELD].notna(), None)
             columns = [
                 frame[KEY].tolist(),
