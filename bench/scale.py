@@ -373,8 +373,9 @@ def grown(level: Level) -> tuple[float, float]:
 def table(name: str, levels: list[Level]) -> None:
     head = ("Measure", *(f"{lv.stored:,} stored" for lv in levels), "Target")
 
-    def row(label: str, cells: list[tuple[str, bool]], target: str) -> tuple[str, ...]:
-        return (label, *(f"{text} {RESULTS[ok]}" for text, ok in cells), target)
+    def row(label: str, cells: list[tuple[str, bool | None]], target: str) -> tuple[str, ...]:
+        """A measure's cells with their verdicts (None: not measured at this size)."""
+        return (label, *(text if ok is None else f"{text} {RESULTS[ok]}" for text, ok in cells), target)
 
     rows = [
         row(
@@ -390,7 +391,7 @@ def table(name: str, levels: list[Level]) -> None:
             [
                 (f"{lv.next_period[0].timing.wall:.2f} ({lv.next_period[1].timing.wall:.2f})", period_ok(lv))
                 if lv.next_period
-                else ("—", True)
+                else ("—", None)
                 for lv in levels
             ],
             f"≤ {IMPORT_GROWTH_TARGET} × empty",
