@@ -10,6 +10,6 @@ GRANT USAGE ON SCHEMA :"schema" TO :"app_role";
 GRANT SELECT ON alembic_version TO :"app_role";
 GRANT SELECT, INSERT, UPDATE ON batches, batch_files, petitions_versions, litigation_versions, training_versions, users
     TO :"app_role";
-GRANT SELECT, INSERT ON audit, target_changes TO :"app_role";
+GRANT SELECT, INSERT ON audit, target_changes, petitions_tally_codes TO :"app_role";
 REVOKE UPDATE, DELETE, TRUNCATE ON audit FROM :"app_role";
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA :"schema" TO :"app_role";

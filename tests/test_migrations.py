@@ -27,7 +27,7 @@ from indicators.schema import DATASETS, PETITIONS
 from indicators.store import Store, make_engine
 from indicators.store.engine import HEAD, MIGRATIONS, revision
 from indicators.store.importer import run_import
-from indicators.store.tables import MONTH_FIELD, VERSIONS, metadata
+from indicators.store.tables import MONTH_FIELD, TALLY, TALLY_CODE, VERSIONS, metadata
 from ledgers import PETITION_HEADER, petition, upload, xlsx_bytes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -137,31 +137,39 @@ def test_the_migrated_schema_is_the_schema_a_new_store_gets(db_url, tmp_path, st
     engine.dispose()
     assert differences == []
     assert {f"{t.name}_month" for t in VERSIONS.values()} <= triggers, triggers
+    assert {f"{VERSIONS[d].name}_tally" for d in TALLY} <= triggers, triggers
     expressions = {
         i.name for t in VERSIONS.values() for i in t.indexes if any(not isinstance(e, sa.Column) for e in i.expressions)
     }
     assert expressions and expressions <= indexes, expressions - indexes
 
 
-def test_a_petition_written_without_its_month_by_the_previous_version_still_counts(db_url, tmp_path):
+def test_a_petition_written_without_its_month_or_code_by_the_previous_version_still_counts(db_url, tmp_path):
     """A process of the previous version still running during the upgrade (or waiting for the write
-    lock through it) inserts versions without `first_month`; every figure asks for the months, so
-    the store fills them in (a trigger) rather than leaving those records out."""
+    lock through it) inserts versions without `first_month` and `tally_code`; every figure asks for
+    both, so the store fills them in (triggers), adding a code for fields it has not seen, rather than
+    leaving those records out."""
     url = _old_store(db_url, tmp_path)
     engine = make_engine(url)
     store = Store(engine)
     period = parse_period("2024Q3")
     before = compute(store, period, None)["petitions"]["total"]
     table = VERSIONS[PETITIONS.id]
-    columns = [c.name for c in table.columns if c.name not in ("id", MONTH_FIELD)]
+    columns = [c.name for c in table.columns if c.name not in ("id", MONTH_FIELD, TALLY_CODE)]
     source = sa.select(*(table.c[c] for c in columns)).where(table.c.is_current == sa.true()).limit(1)
+    written = {"旧版本写入-1": ("来信来访", "规划管理"), "旧版本写入-2": ("旧版本的新渠道", None)}
     with engine.begin() as conn:  # the previous version's INSERT: every column it knew, as it knew them
         row = dict(conn.execute(source).mappings().one())
-        row.update(record_key="旧版本写入-1", received_on=date(2024, 8, 31))
-        conn.execute(table.insert().values(row))
-        month = conn.execute(sa.select(table.c[MONTH_FIELD]).where(table.c.record_key == "旧版本写入-1"))
-        assert month.scalar_one() == 202408
-    assert compute(store, period, None)["petitions"]["total"] == before + 1
+        for key, (channel, category) in written.items():
+            row.update(record_key=key, received_on=date(2024, 8, 31), channel=channel, category=category)
+            row.update(closed_on=date(2024, 9, 2), on_time=True)
+            conn.execute(table.insert().values(row))
+        month = conn.execute(sa.select(table.c[MONTH_FIELD]).where(table.c.record_key.in_(written)))
+        assert month.scalars().all() == [202408, 202408]
+    figures = compute(store, period, None)["petitions"]
+    assert figures["total"] == before + 2
+    assert figures["by_channel"]["旧版本的新渠道"] == 1
     page = views.page_data(store, "petitions", period, None)
-    assert page["kpis"]["total"] == before + 1
+    assert page["kpis"]["total"] == before + 2
+    assert page["kpis"] == figures
     engine.dispose()

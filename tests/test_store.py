@@ -14,7 +14,7 @@ from indicators.schema import LITIGATION, PETITIONS
 from indicators.store import AlreadyRolledBack, BatchNotFound
 from indicators.store import store as store_module
 from indicators.store.importer import check, run_import
-from indicators.store.tables import VERSIONS
+from indicators.store.tables import TALLY, TALLY_CODE, TALLY_CODES, VERSIONS
 from ledgers import CASE_HEADER, PETITION_HEADER, case, csv_bytes, petition, upload, xlsx_bytes
 
 
@@ -291,3 +291,35 @@ def test_units_of_a_thousand_chinese_characters_store_list_and_filter(store):
     assert compute(store, year, second)["petitions"]["total"] == 2
     assert compute(store, year, first)["litigation"]["cases"] == 1
     assert len(store.records(PETITIONS, unit=first)) == 1
+
+
+def test_every_petition_version_keeps_the_code_of_its_own_fields(store):
+    """The tally and `kpis` count petitions by a code of 来源渠道, 事项类别, 是否按期办结 and whether
+    办结日期 is filled: after imports, an update, a repeated file (whose versions are carried) and a
+    rollback, every version's code names exactly its own fields, and no combination has two codes."""
+    assert load_sample(store).ok
+    first = [
+        PETITION_HEADER,
+        petition("C-1", "2024-05-06", "新渠道", category=None),
+        petition("C-2", "2024-05-07", category="类" * 1000, closed="2024-05-09", on_time="是"),
+        petition("C-3", "2024-06-07", closed="2024-06-30"),
+    ]
+    changed = [PETITION_HEADER, petition("C-1", "2024-05-06", "来信来访", closed="2024-05-08", on_time="否")]
+    for rows in (first, changed, first):
+        assert run_import(store, [Upload("编码.csv", csv_bytes(rows))]).ok
+    store.rollback(3)
+    table, codes = VERSIONS[PETITIONS.id], TALLY_CODES[PETITIONS.id]
+    tally = TALLY[PETITIONS.id]
+    with store.engine.connect() as conn:
+        versions = conn.execute(
+            sa.select(*(table.c[f] for f in tally.keep), table.c[tally.present].isnot(None), table.c[TALLY_CODE])
+        ).all()
+        named = {
+            r[0]: tuple(r[1:])
+            for r in conn.execute(sa.select(codes.c.id, *(codes.c[f] for f in tally.keep), codes.c[tally.filled]))
+        }
+    assert len(versions) > 50 and all(code in named for *_, code in versions)
+    assert [tuple(fields) for *fields, _ in versions] == [named[code] for *_, code in versions]
+    assert len(set(named.values())) == len(named), "a combination numbered twice"
+    year = compute(store, parse_period("2024"))["petitions"]
+    assert year["by_channel"]["新渠道"] == 1, "batch 3's change rolled back: the version batch 4 carries is current"

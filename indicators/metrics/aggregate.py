@@ -17,7 +17,6 @@ from ..ingest.normalize import PENDING
 from ..schema import (
     CASE_TYPE,
     CHANNEL,
-    CLOSED_ON,
     CONCLUDED_ON,
     FILED_ON,
     HEAD_APPEARED,
@@ -34,7 +33,7 @@ from ..schema import (
     TRAINING,
 )
 from ..store import Store
-from ..store.tables import VERSIONS, current_in
+from ..store.tables import TALLY, TALLY_CODE, TALLY_CODES, VERSIONS, current_in
 from .kpis import LITIGATION_TYPE, LOST, indicator_head, ordered_counts, rate
 from .periods import Period
 
@@ -47,17 +46,24 @@ def _yes(column: sa.ColumnElement) -> sa.ColumnElement:
 
 
 def petitions(conn: Connection, period: Period, unit: str | None, scope: Scope = None) -> dict:
-    t = VERSIONS[PETITIONS.id]
-    closed = t.c[CLOSED_ON.field].isnot(None)
+    """Counted per tally code (SQLite from its index alone), then per channel over the codes' fields."""
+    t, codes, tally = VERSIONS[PETITIONS.id], TALLY_CODES[PETITIONS.id], TALLY[PETITIONS.id]
+    per_code = (
+        sa.select(t.c[TALLY_CODE], sa.func.count().label("n"))
+        .where(*current_in(t, RECEIVED_ON.field, period.start, period.end, unit, scope))
+        .group_by(t.c[TALLY_CODE])
+        .subquery()
+    )
+    closed = codes.c[tally.filled] == sa.true()
     query = (
         sa.select(
-            t.c[CHANNEL.field],
-            sa.func.count(),
-            sa.func.sum(sa.case((closed, 1), else_=0)),
-            sa.func.sum(sa.case((closed & (t.c[ON_TIME.field] == sa.true()), 1), else_=0)),
+            codes.c[CHANNEL.field],
+            sa.func.sum(per_code.c.n),
+            sa.func.sum(sa.case((closed, per_code.c.n), else_=0)),
+            sa.func.sum(sa.case((closed & (codes.c[ON_TIME.field] == sa.true()), per_code.c.n), else_=0)),
         )
-        .where(*current_in(t, RECEIVED_ON.field, period.start, period.end, unit, scope))
-        .group_by(t.c[CHANNEL.field])
+        .join_from(per_code, codes, codes.c.id == per_code.c[TALLY_CODE])
+        .group_by(codes.c[CHANNEL.field])
     )
     rows = conn.execute(query).all()
     total, closed_n, on_time = (sum(int(r[i] or 0) for r in rows) for i in (1, 2, 3))

@@ -11,16 +11,16 @@ from datetime import date
 
 import pandas as pd
 
-from ..schema import CATEGORY, CHANNEL, CLOSED_ON, ON_TIME, PETITIONS, Dataset
+from ..schema import Dataset
 from ..store import Store
+from ..store.tables import TALLY
 from .kpis import SECTIONS, WEIGHT
 from .periods import Period
 
 Frames = dict[str, pd.DataFrame]
-# What the petition figures (kpis.petition_kpis, tables.petitions_by_*) read besides the date and the
-# unit: these fields as they are, and whether 办结日期 is filled. tests/test_load.py holds every page's
-# figures from the tally equal to those from the records.
-TALLIED = {PETITIONS.id: ([CHANNEL.field, CATEGORY.field, ON_TIME.field], CLOSED_ON.field)}
+# The petition figures (kpis.petition_kpis, tables.petitions_by_*) read, besides the date and the unit,
+# only the fields of tables.TALLY (and whether 办结日期 is filled): tests/test_load.py holds every
+# page's figures from the tally equal to those from the records.
 RECORDS_SHOWN = 1000  # rows of a page's records table; the download holds them all
 
 
@@ -35,9 +35,8 @@ def page_frames(store: Store, datasets: tuple[Dataset, ...], start: date, end: d
     """What a page's figures need from [start, end] for one unit (or all): a tally where one is declared."""
     out = {}
     for dataset in datasets:
-        if dataset.id in TALLIED:
-            keep, present = TALLIED[dataset.id]
-            out[dataset.id] = store.tally(dataset, start, end, unit, keep, present, WEIGHT)
+        if dataset.id in TALLY:
+            out[dataset.id] = store.tally(dataset, start, end, unit, WEIGHT)
         else:
             out[dataset.id] = store.records(dataset, start, end, unit)
     return out

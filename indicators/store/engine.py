@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 DB_URL_ENV = "INDICATORS_DB_URL"
 DEFAULT_DB_PATH = Path(__file__).resolve().parents[2] / "data" / "indicators.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0007"  # the newest migration (tests/test_migrations.py checks it against migrations/versions)
+HEAD = "0008"  # the newest migration (tests/test_migrations.py checks it against migrations/versions)
 BASELINE = "0001"  # what a store made before migrations existed is stamped with
 LOCK_WAIT_SECONDS = 600  # how long a writer waits for another to finish before giving up
 _PG_LOCK_ID = 727_2024

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 
 import pandas as pd
 import sqlalchemy as sa
@@ -28,8 +29,10 @@ from .audit import Action
 from .engine import make_engine, write_transaction
 from .plan import KEY, VERSION_ID, Batch, DatasetPlan, FileInfo, Plan, plan_batch, typed_records
 from .tables import (
-    COVERED,
     MONTH_FIELD,
+    TALLY,
+    TALLY_CODE,
+    TALLY_CODES,
     UNIT_PREFIX_CHARS,
     VERSIONS,
     Change,
@@ -323,10 +326,9 @@ class Store:
     def _new_rows(dp: DatasetPlan) -> list[tuple]:
         """The batch's new versions of one dataset as tuples: change, key, stored fields, MONTH_FIELD.
 
-        In the order of the index that leads with the first date's month (by month, then the fields
-        it covers, the date and the key; added, updated and unchanged ones each in turn): each index
-        on the month then grows in a sweep per kind instead of at random places (into a store of a
-        million, about 0.2 s of 3 less than in date order alone), and a period's rows lie together.
+        Added, updated and unchanged ones each in turn, each by month, date and key: each index that
+        leads with the month then grows in a sweep per kind instead of at random places, and a
+        period's rows lie together.
         """
         dataset = dp.dataset
         kinds = {c.field: c.kind for c in dataset.columns}
@@ -336,7 +338,7 @@ class Store:
                 continue
             first = frame[dataset.date_fields[0]]
             frame = frame.assign(**{MONTH_FIELD: first.dt.year * 100 + first.dt.month})
-            order = [MONTH_FIELD, *COVERED.get(dataset.id, ()), first.name, KEY]
+            order = [MONTH_FIELD, first.name, KEY]
             frame = frame.sort_values(order, kind="stable", na_position="first")  # as SQLite's index: NULL first
             month = frame[MONTH_FIELD].astype(object).where(frame[MONTH_FIELD].notna(), None)
             columns = [
@@ -382,16 +384,12 @@ class Store:
             table = VERSIONS[dataset_id]
             for chunk in _chunks(dp.replaced):
                 conn.execute(table.update().where(table.c.id.in_(chunk)).values(is_current=False))
-            columns = [
-                "change",
-                "record_key",
-                *stored_fields(dp.dataset),
-                MONTH_FIELD,
-                "batch_id",
-                "origin",
-                "is_current",
-            ]
-            _bulk_insert(conn, table, columns, [(*row, batch_id, batch_id, True) for row in rows[dataset_id]])
+            columns = ["change", "record_key", *stored_fields(dp.dataset), MONTH_FIELD]
+            new = rows[dataset_id]
+            if dataset_id in TALLY:
+                columns, new = [*columns, TALLY_CODE], _coded(conn, dp.dataset, new)
+            columns += ["batch_id", "origin", "is_current"]
+            _bulk_insert(conn, table, columns, [(*row, batch_id, batch_id, True) for row in new])
             self._carry(conn, dp, batch_id)
         return batch_id
 
@@ -400,6 +398,7 @@ class Store:
         """Copy the versions repeated files carry into this batch, origin kept, not current."""
         table = VERSIONS[dp.dataset.id]
         fields = ["record_key", *stored_fields(dp.dataset), MONTH_FIELD, "origin"]
+        fields += [TALLY_CODE] if dp.dataset.id in TALLY else []
         ids = [int(v) for v in dp.carried[VERSION_ID]]
         for chunk in _chunks(ids):
             source = sa.select(
@@ -554,51 +553,39 @@ class Store:
         frame = frame.drop(columns="id") if ranged else frame
         return typed_records(frame, dataset)
 
-    def tally(
-        self,
-        dataset: Dataset,
-        start: date,
-        end: date,
-        unit: str | None,
-        keep: Iterable[str],
-        present: str,
-        weight: str,
-    ) -> pd.DataFrame:
-        """Current records with their first date in [start, end], counted in groups alike by month,
-        `keep` fields and whether the `present` field is filled.
+    def tally(self, dataset: Dataset, start: date, end: date, unit: str | None, weight: str) -> pd.DataFrame:
+        """Current records with their first date in [start, end], counted in groups alike by month and
+        in every field of the dataset's TALLY (the `present` one only as filled or not).
 
         One row per group: the first date is the month's earliest (so it lies in the group's month),
-        `present` the group's latest value (empty for the group of empty ones), the unit the one asked
-        for, and `weight` the number of records. Figures over whole months come out as from the records
-        themselves, from a few thousand rows instead of hundreds of thousands (kpis.count). The
-        database groups by MONTH_FIELD and `keep` only, counting the filled `present` on the way, so
-        it never sorts the records (SQLite reads them in its index's order).
+        `present` that same date for the group of filled ones (a stand-in: the figures read only
+        whether it is filled) and empty for the others, the unit the one asked for, and `weight` the
+        number of records. Figures over whole months come out as from the records themselves, from a
+        few thousand rows instead of hundreds of thousands (kpis.count). The database groups by
+        MONTH_FIELD and TALLY_CODE, and SQLite reads them in its index's order, so it never sorts the
+        records; the codes are then joined to their fields.
         """
         self._unit_asked(unit)
-        table = VERSIONS[dataset.id]
+        table, tally, codes = VERSIONS[dataset.id], TALLY[dataset.id], TALLY_CODES[dataset.id]
         first = table.c[dataset.date_fields[0]]
-        keep = list(keep)
-        dates = {c.field for c in dataset.columns if c.kind is Kind.DATE}
-        filled = f"{weight}_{present}"
-
-        def text(column: sa.ColumnElement, name: str) -> sa.ColumnElement:
-            return (sa.type_coerce(column, sa.String) if name in dates else column).label(name)
-
-        columns = [
-            text(sa.func.min(first), first.name),
-            *(text(table.c[f], f) for f in keep),
-            text(sa.func.max(table.c[present]), present),
-            sa.func.count().label(weight),
-            sa.func.count(table.c[present]).label(filled),
-        ]
         where = current_in(table, first.name, start, end, unit, self.scope)
-        query = sa.select(*columns).where(*where).group_by(table.c[MONTH_FIELD], *(table.c[f] for f in keep))
+        groups = (
+            sa.select(sa.func.min(first).label("first"), table.c[TALLY_CODE], sa.func.count().label("n"))
+            .where(*where)
+            .group_by(table.c[MONTH_FIELD], table.c[TALLY_CODE])
+            .subquery()
+        )
+        names = [first.name, *tally.keep, tally.filled, weight]
+        query = sa.select(
+            sa.type_coerce(groups.c.first, sa.String),
+            *(codes.c[f] for f in tally.keep),
+            codes.c[tally.filled],
+            groups.c.n,
+        ).join_from(groups, codes, codes.c.id == groups.c[TALLY_CODE])
         with self.engine.connect() as conn:
-            groups = _frame(conn.execute(query), [c.name for c in columns])
-        with_it = groups[groups[filled] > 0].assign(**{weight: groups[filled]})
-        without = groups[groups[filled] < groups[weight]]
-        without = without.assign(**{present: None, weight: without[weight] - without[filled]})
-        frame = pd.concat([with_it, without], ignore_index=True).drop(columns=filled)
+            frame = _frame(conn.execute(query), names)
+        filled = frame.pop(tally.filled).astype(bool)
+        frame[tally.present] = frame[first.name].where(filled, None)
         frame[UNIT_FIELD] = unit
         return typed_records(frame, dataset)
 
@@ -821,6 +808,30 @@ def _bulk_insert(conn: Connection, table: sa.Table, columns: list[str], rows: li
         return
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
+
+
+def _coded(conn: Connection, dataset: Dataset, rows: list[tuple]) -> list[tuple]:
+    """`Store._new_rows`' rows with the tally code of each appended, codes new to the store added (in
+    sorted order, so codes follow the fields' order). Run under the write lock: no other writer adds
+    a code meanwhile. The rows keep their order: by month, a batch's rows already reach each month's
+    few pages of the index on (is_current, month, code, date) together."""
+    tally, codes = TALLY[dataset.id], TALLY_CODES[dataset.id]
+    at = {f: 2 + i for i, f in enumerate(stored_fields(dataset))}
+    positions, present = [at[f] for f in tally.keep], at[tally.present]
+    getter = itemgetter(*positions)
+    keep = getter if len(positions) > 1 else lambda r: (getter(r),)
+    combinations = [(*keep(r), r[present] is not None) for r in rows]  # yes/no as bool: True == 1 in a key
+    names = [*tally.keep, tally.filled]
+
+    def known() -> dict[tuple, int]:
+        return {tuple(r[1:]): r[0] for r in conn.execute(sa.select(codes.c.id, *(codes.c[n] for n in names)))}
+
+    codes_of = known()
+    new = sorted(set(combinations) - codes_of.keys(), key=lambda c: [(v is not None, v) for v in c])
+    for chunk in _chunks(new):
+        conn.execute(codes.insert(), [dict(zip(names, c, strict=True)) for c in chunk])
+    codes_of = known() if new else codes_of
+    return [(*row, codes_of[c]) for row, c in zip(rows, combinations, strict=True)]
 
 
 def _as_date(value: object) -> date:

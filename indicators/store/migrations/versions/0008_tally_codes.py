@@ -1,0 +1,83 @@
+"""Petitions keep the code of their tallied fields, and SQLite's index carries the code, not the fields.
+
+Each combination of 来源渠道, 事项类别, 是否按期办结 and whether 办结日期 is filled is numbered once in
+petitions_tally_codes; each version keeps its number in tally_code, and SQLite's covering index becomes
+(is_current, first_month, tally_code, received_on). Its entries are a third as long, so a batch whose
+dates spread over every month rewrites fewer pages of it (a 100,000-row batch into a store of a
+million: from 25,500 pages written to about 14,000). A trigger codes a row inserted without its code
+(by a process of the previous version still running during the upgrade).
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from indicators.store.tables import tally_code_triggers
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+VERSIONS, CODES = "petitions_versions", "petitions_tally_codes"
+KEEP = {"channel": sa.Text, "category": sa.Text, "on_time": sa.Boolean}
+PRESENT, FILLED = "closed_on", "closed_on_filled"
+COVERING = "ix_petitions_current_covering"
+COVERED_0007 = ["is_current", "first_month", "channel", "category", "on_time", "closed_on", "received_on"]
+
+
+class _Tally:  # the shape tables.Tally has today, fixed here as this revision knows it
+    keep = tuple(KEEP)
+    present = PRESENT
+    filled = FILLED
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    op.create_table(
+        CODES,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        *(sa.Column(name, kind) for name, kind in KEEP.items()),
+        sa.Column(FILLED, sa.Boolean, nullable=False),
+    )
+    op.add_column(VERSIONS, sa.Column("tally_code", sa.Integer, nullable=True))
+    versions = sa.table(VERSIONS, *(sa.column(n) for n in [*KEEP, PRESENT, "tally_code"]))
+    codes = sa.table(CODES, *(sa.column(n) for n in ["id", *KEEP, FILLED]))
+    filled = versions.c[PRESENT].isnot(None)
+    found = (
+        sa.select(*(versions.c[n] for n in KEEP), filled).distinct().order_by(*(versions.c[n] for n in KEEP), filled)
+    )
+    op.execute(codes.insert().from_select([*KEEP, FILLED], found))
+    # One join on the channel (every petition has one, so it can be hashed), the rest compared as found;
+    # then any row still without a code, one by one.
+    same = [versions.c[n].is_not_distinct_from(codes.c[n]) for n in KEEP if n != "channel"]
+    op.execute(
+        versions.update()
+        .where(versions.c.channel == codes.c.channel, *same, codes.c[FILLED] == filled)
+        .values(tally_code=codes.c.id)
+    )
+    all_same = [versions.c[n].is_not_distinct_from(codes.c[n]) for n in KEEP]
+    code_of = sa.select(sa.func.min(codes.c.id)).where(*all_same, codes.c[FILLED] == filled).scalar_subquery()
+    op.execute(versions.update().where(versions.c.tally_code.is_(None)).values(tally_code=code_of))
+    for statement in tally_code_triggers(VERSIONS, CODES, _Tally)[bind.dialect.name]:  # type: ignore[arg-type]
+        op.execute(statement)
+    if bind.dialect.name == "postgresql":  # every row was rewritten: the planner needs new statistics
+        op.execute(f"ANALYZE {VERSIONS}")
+        op.execute(f"ANALYZE {CODES}")
+    if bind.dialect.name == "sqlite":
+        op.drop_index(COVERING, VERSIONS)
+        op.create_index(COVERING, VERSIONS, ["is_current", "first_month", "tally_code", "received_on"])
+
+
+def downgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    op.execute(f"DROP TRIGGER {VERSIONS}_tally" + (f" ON {VERSIONS}" if postgres else ""))
+    if postgres:
+        op.execute(f"DROP FUNCTION {VERSIONS}_tally()")
+    else:
+        op.drop_index(COVERING, VERSIONS)
+        op.create_index(COVERING, VERSIONS, COVERED_0007)
+    op.execute(f"ALTER TABLE {VERSIONS} DROP COLUMN tally_code")  # not batch mode: it would lose the unit index
+    op.drop_table(CODES)
