@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 import warnings
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from conftest import PG_URL
+from sqlalchemy.engine import make_url
 
 from indicators import views
 from indicators.metrics.aggregate import compute
@@ -27,7 +29,7 @@ from indicators.schema import DATASETS, PETITIONS
 from indicators.store import Store, make_engine
 from indicators.store.engine import HEAD, MIGRATIONS, revision
 from indicators.store.importer import run_import
-from indicators.store.tables import MONTH_FIELD, TALLY, TALLY_CODE, VERSIONS, metadata
+from indicators.store.tables import MONTH_FIELD, TALLY, TALLY_CODE, TALLY_CODES, VERSIONS, metadata
 from ledgers import PETITION_HEADER, petition, upload, xlsx_bytes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -173,3 +175,39 @@ def test_a_petition_written_without_its_month_or_code_by_the_previous_version_st
     assert page["kpis"]["total"] == before + 2
     assert page["kpis"] == figures
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_app_role_of_an_instance_still_running_the_previous_version_codes_its_petitions(db_url, tmp_path):
+    """The owner upgrades while an instance of the previous version still imports under the app's
+    least-rights role: its petitions are coded by the trigger, with that role's rights, before
+    deploy/postgres-app-role.sql is run again."""
+    url = _old_store(db_url, tmp_path)
+    role, schema = f"indicators_old_app_{uuid.uuid4().hex[:8]}", db_url.rsplit("%3D", 1)[1]
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:  # what the role script of that time granted
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
+        conn.exec_driver_sql(f'GRANT SELECT, INSERT, UPDATE ON petitions_versions, batches TO "{role}"')
+        conn.exec_driver_sql(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"')
+    try:
+        make_engine(url).dispose()  # the owner's upgrade
+        old_app = sa.create_engine(make_url(url).set(username=role))
+        table = VERSIONS[PETITIONS.id]
+        known = [c.name for c in table.columns if c.name not in ("id", MONTH_FIELD, TALLY_CODE)]
+        with old_app.begin() as conn:
+            row = dict(conn.execute(sa.select(*(table.c[c] for c in known)).limit(1)).mappings().one())
+            row.update(record_key="旧实例-1", channel="旧实例的新渠道")
+            conn.execute(table.insert().values(row))
+        old_app.dispose()
+        with admin.connect() as conn:
+            code = conn.execute(sa.select(table.c[TALLY_CODE]).where(table.c.record_key == "旧实例-1")).scalar_one()
+            channel = conn.execute(
+                sa.select(TALLY_CODES[PETITIONS.id].c.channel).where(TALLY_CODES[PETITIONS.id].c.id == code)
+            )
+            assert channel.scalar_one() == "旧实例的新渠道"
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+            conn.exec_driver_sql(f'DROP ROLE "{role}"')
+        admin.dispose()

@@ -142,7 +142,7 @@ for _dialect, _statements in APPEND_ONLY.items():
 # with entries a third as long as the fields themselves would make them. A batch whose dates spread
 # over every month writes into every page of an index that leads with the month, so the shorter the
 # entries, the fewer pages an import rewrites (a 100,000-row batch into a million: 25,500 pages with
-# the fields, ~14,000 with their code). That index also finds the first and last date and the records
+# the fields, about 12,700 with their code). That index also finds the first and last date and the records
 # in date order (by month, then date: `by_first_date`), so SQLite keeps no second index on the first
 # date. PostgreSQL gets the narrow index on (is_current, month, 收件日期).
 # Cases and sessions are too few to need either.
