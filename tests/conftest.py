@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from indicators.schema import PETITIONS
 from indicators.store import Store, make_engine
+from indicators.store.tables import TALLY, TALLY_CODE, TALLY_CODES, VERSIONS
 
 PG_URL = os.environ.get("INDICATORS_TEST_DB_URL", "").strip()
 
@@ -98,3 +100,28 @@ def navigation_only(monkeypatch) -> None:
 
     monkeypatch.setattr(app_test, "PagesManager", PagesManager)
     monkeypatch.setattr(pages_manager.PagesManager, "uses_pages_directory", False)
+
+
+def miscoded(engine: sa.Engine) -> list[str]:
+    """Petition versions whose tally code is missing or names other fields than their own, and
+    combinations numbered twice: what every store must be free of."""
+    table, codes, tally = VERSIONS[PETITIONS.id], TALLY_CODES[PETITIONS.id], TALLY[PETITIONS.id]
+    with engine.connect() as conn:
+        versions = conn.execute(
+            sa.select(
+                table.c.record_key,
+                *(table.c[f] for f in tally.keep),
+                table.c[tally.present].isnot(None),
+                table.c[TALLY_CODE],
+            )
+        ).all()
+        named = {
+            r[0]: tuple(r[1:])
+            for r in conn.execute(sa.select(codes.c.id, *(codes.c[f] for f in tally.keep), codes.c[tally.filled]))
+        }
+    wrong = [
+        f"{key}: {tuple(fields)} coded {code} = {named.get(code)}"
+        for key, *fields, code in versions
+        if named.get(code) != tuple(fields)
+    ]
+    return wrong + (["a combination numbered twice"] if len(set(named.values())) < len(named) else [])

@@ -19,7 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import PG_URL
+from conftest import PG_URL, miscoded
 from sqlalchemy.engine import make_url
 
 from indicators import views
@@ -93,6 +93,7 @@ def test_a_store_written_by_the_previous_main_upgrades_in_place_with_every_figur
     batches = [{k: b[k] for k in BATCH_KEYS} for b in store.batches()]
     assert batches == [{k: b[k] for k in BATCH_KEYS} for b in FACTS["batches"]]
     assert store.units() == FACTS["units"]
+    assert miscoded(engine) == [], "every version coded as its own fields, empty ones included"
 
     # and it works by today's rules from here on
     new = xlsx_bytes({"信访": [PETITION_HEADER, petition("XF2025-0099", "2025-06-01")]})

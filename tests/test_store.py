@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from conftest import miscoded
 
 from indicators.cli import load_sample
 from indicators.ingest.reading import Upload
@@ -14,7 +15,7 @@ from indicators.schema import LITIGATION, PETITIONS
 from indicators.store import AlreadyRolledBack, BatchNotFound
 from indicators.store import store as store_module
 from indicators.store.importer import check, run_import
-from indicators.store.tables import TALLY, TALLY_CODE, TALLY_CODES, VERSIONS
+from indicators.store.tables import VERSIONS
 from ledgers import CASE_HEADER, PETITION_HEADER, case, csv_bytes, petition, upload, xlsx_bytes
 
 
@@ -308,18 +309,8 @@ def test_every_petition_version_keeps_the_code_of_its_own_fields(store):
     for rows in (first, changed, first):
         assert run_import(store, [Upload("编码.csv", csv_bytes(rows))]).ok
     store.rollback(3)
-    table, codes = VERSIONS[PETITIONS.id], TALLY_CODES[PETITIONS.id]
-    tally = TALLY[PETITIONS.id]
     with store.engine.connect() as conn:
-        versions = conn.execute(
-            sa.select(*(table.c[f] for f in tally.keep), table.c[tally.present].isnot(None), table.c[TALLY_CODE])
-        ).all()
-        named = {
-            r[0]: tuple(r[1:])
-            for r in conn.execute(sa.select(codes.c.id, *(codes.c[f] for f in tally.keep), codes.c[tally.filled]))
-        }
-    assert len(versions) > 50 and all(code in named for *_, code in versions)
-    assert [tuple(fields) for *fields, _ in versions] == [named[code] for *_, code in versions]
-    assert len(set(named.values())) == len(named), "a combination numbered twice"
+        versions = conn.execute(sa.select(sa.func.count()).select_from(VERSIONS[PETITIONS.id])).scalar_one()
+    assert versions > 50 and miscoded(store.engine) == []
     year = compute(store, parse_period("2024"))["petitions"]
     assert year["by_channel"]["新渠道"] == 1, "batch 3's change rolled back: the version batch 4 carries is current"

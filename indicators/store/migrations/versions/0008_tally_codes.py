@@ -50,17 +50,9 @@ def upgrade() -> None:
         sa.select(*(versions.c[n] for n in KEEP), filled).distinct().order_by(*(versions.c[n] for n in KEEP), filled)
     )
     op.execute(codes.insert().from_select([*KEEP, FILLED], found))
-    # One join on the channel (every petition has one, so it can be hashed), the rest compared as found;
-    # then any row still without a code, one by one.
-    same = [versions.c[n].is_not_distinct_from(codes.c[n]) for n in KEEP if n != "channel"]
-    op.execute(
-        versions.update()
-        .where(versions.c.channel == codes.c.channel, *same, codes.c[FILLED] == filled)
-        .values(tally_code=codes.c.id)
-    )
-    all_same = [versions.c[n].is_not_distinct_from(codes.c[n]) for n in KEEP]
-    code_of = sa.select(sa.func.min(codes.c.id)).where(*all_same, codes.c[FILLED] == filled).scalar_subquery()
-    op.execute(versions.update().where(versions.c.tally_code.is_(None)).values(tally_code=code_of))
+    postgres = bind.dialect.name == "postgresql"
+    same = [c for n in KEEP for c in _same(versions.c[n], codes.c[n], KEEP[n], postgres)]
+    op.execute(versions.update().where(*same, codes.c[FILLED] == filled).values(tally_code=codes.c.id))
     for statement in tally_code_triggers(VERSIONS, CODES, _Tally)[bind.dialect.name]:  # type: ignore[arg-type]
         op.execute(statement)
     if bind.dialect.name == "postgresql":
@@ -70,6 +62,17 @@ def upgrade() -> None:
     if bind.dialect.name == "sqlite":
         op.drop_index(COVERING, VERSIONS)
         op.create_index(COVERING, VERSIONS, ["is_current", "first_month", "tally_code", "received_on"])
+
+
+def _same(version: sa.ColumnElement, code: sa.ColumnElement, kind: type, postgres: bool) -> list[sa.ColumnElement]:
+    """A field of a version equal to a code's, empty equal to empty. SQLite looks the codes up by an
+    automatic index, which serves IS; PostgreSQL can hash only plain equalities, so there the empty
+    ones compare as a flag and a stand-in (with IS NOT DISTINCT FROM it would compare every version
+    with every code: minutes for a million versions and a few thousand codes)."""
+    if not postgres:
+        return [version.is_not_distinct_from(code)]
+    blank = sa.false() if kind is sa.Boolean else sa.literal("")
+    return [sa.func.coalesce(version, blank) == sa.func.coalesce(code, blank), version.is_(None) == code.is_(None)]
 
 
 def _grant_to_writers(bind: sa.engine.Connection) -> None:
