@@ -36,6 +36,7 @@ class _Tally:  # the shape tables.Tally has today, fixed here as this revision k
 
 def upgrade() -> None:
     bind = op.get_bind()
+    postgres = bind.dialect.name == "postgresql"
     op.create_table(
         CODES,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -50,16 +51,15 @@ def upgrade() -> None:
         sa.select(*(versions.c[n] for n in KEEP), filled).distinct().order_by(*(versions.c[n] for n in KEEP), filled)
     )
     op.execute(codes.insert().from_select([*KEEP, FILLED], found))
-    postgres = bind.dialect.name == "postgresql"
     same = [c for n in KEEP for c in _same(versions.c[n], codes.c[n], KEEP[n], postgres)]
     op.execute(versions.update().where(*same, codes.c[FILLED] == filled).values(tally_code=codes.c.id))
     for statement in tally_code_triggers(VERSIONS, CODES, _Tally)[bind.dialect.name]:  # type: ignore[arg-type]
         op.execute(statement)
-    if bind.dialect.name == "postgresql":
+    if postgres:
         _grant_to_writers(bind)
         op.execute(f"ANALYZE {VERSIONS}")  # every row was rewritten: the planner needs new statistics
         op.execute(f"ANALYZE {CODES}")
-    if bind.dialect.name == "sqlite":
+    if bind.dialect.name == "sqlite":  # the covering index is SQLite's alone (tables.py)
         op.drop_index(COVERING, VERSIONS)
         op.create_index(COVERING, VERSIONS, ["is_current", "first_month", "tally_code", "received_on"])
 
