@@ -12,8 +12,9 @@ from indicators.metrics.aggregate import compute
 from indicators.metrics.periods import parse_period
 from indicators.output import words
 from indicators.schema import LITIGATION, PETITIONS
-from indicators.store import AlreadyRolledBack, BatchNotFound
+from indicators.store import AlreadyRolledBack, BatchNotFound, Store, make_engine
 from indicators.store import store as store_module
+from indicators.store.engine import write_transaction
 from indicators.store.importer import check, run_import
 from indicators.store.tables import VERSIONS
 from ledgers import CASE_HEADER, PETITION_HEADER, case, csv_bytes, petition, upload, xlsx_bytes
@@ -314,3 +315,20 @@ def test_every_petition_version_keeps_the_code_of_its_own_fields(store):
     assert versions > 50 and miscoded(store.engine) == []
     year = compute(store, parse_period("2024"))["petitions"]
     assert year["by_channel"]["新渠道"] == 1, "batch 3's change rolled back: the version batch 4 carries is current"
+
+
+def test_sqlite_writer_gets_a_large_page_cache_and_readers_keep_the_small_one(tmp_path):
+    """A batch's index pages fit the writer's cache (each read and written once); the connection goes
+    back to the pool with SQLite's default, so a long-running server's readers stay small."""
+
+    def cache(conn: sa.Connection) -> int:
+        return conn.connection.driver_connection.execute("PRAGMA cache_size").fetchone()[0]
+
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}"))
+    with write_transaction(store.engine) as conn:
+        assert cache(conn) == -64_000
+    run_import(store, [upload("台账.csv", csv_bytes([PETITION_HEADER, petition("1", "2024-07-01")]))])
+    with store.engine.connect() as conn:
+        assert cache(conn) == -2_000
+    assert store.engine.pool.checkedin() == 1, "the writer's connection is the one readers get back"
+    store.engine.dispose()

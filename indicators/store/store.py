@@ -328,7 +328,7 @@ class Store:
 
         Added, updated and unchanged ones each in turn, each by month, date and key: each index that
         leads with the month then grows in a sweep per kind instead of at random places, and a
-        period's rows lie together.
+        period's rows lie together (petitions are put in their index's order once coded: `_coded`).
         """
         dataset = dp.dataset
         kinds = {c.field: c.kind for c in dataset.columns}
@@ -812,9 +812,9 @@ def _bulk_insert(conn: Connection, table: sa.Table, columns: list[str], rows: li
 
 def _coded(conn: Connection, dataset: Dataset, rows: list[tuple]) -> list[tuple]:
     """`Store._new_rows`' rows with the tally code of each appended, codes new to the store added (in
-    sorted order, so codes follow the fields' order). Run under the write lock: no other writer adds
-    a code meanwhile. The rows keep their order: by month, a batch's rows already reach each month's
-    few pages of the index on (is_current, month, code, date) together."""
+    sorted order, so codes follow the fields' order), in the order of the index on (is_current, month,
+    code, date): it then grows in one sweep, each of its pages read and written once. Run under the
+    write lock: no other writer adds a code meanwhile."""
     tally, codes = TALLY[dataset.id], TALLY_CODES[dataset.id]
     at = {f: 2 + i for i, f in enumerate(stored_fields(dataset))}
     positions, present = [at[f] for f in tally.keep], at[tally.present]
@@ -831,7 +831,14 @@ def _coded(conn: Connection, dataset: Dataset, rows: list[tuple]) -> list[tuple]
     for chunk in _chunks(new):
         conn.execute(codes.insert(), [dict(zip(names, c, strict=True)) for c in chunk])
     codes_of = known() if new else codes_of
-    return [(*row, codes_of[c]) for row, c in zip(rows, combinations, strict=True)]
+    month, first = len(rows[0]) - 1 if rows else 0, at[dataset.date_fields[0]]
+    coded = [(*row, codes_of[c]) for row, c in zip(rows, combinations, strict=True)]
+    return sorted(coded, key=lambda r: (_nulls_first(r[month]), r[-1], _nulls_first(r[first]), r[1]))
+
+
+def _nulls_first(value: object) -> tuple[bool, object]:
+    """A sort key that puts empty values first, as SQLite's indexes do."""
+    return (value is not None, "" if value is None else value)
 
 
 def _as_date(value: object) -> date:
