@@ -61,7 +61,7 @@ docs: deps
 	$(PY) -m indicators.output.docs docs/
 
 # Figures beside their baselines and targets, on SQLite and PostgreSQL: import and kpis of a 100k ledger,
-# the pages at 100k, then a store grown to 1M (about 15 minutes on 2 cores).
+# the pages at 100k, then a store grown to 1M (about 35 minutes on 2 cores).
 bench: deps postgres
 	$(PY) bench/run.py --postgres; a=$$?; $(PY) bench/pages.py; b=$$?; \
 	$(PY) bench/load.py --postgres; d=$$?; \

@@ -27,7 +27,7 @@ BASELINE = "0001"  # what a store made before migrations existed is stamped with
 LOCK_WAIT_SECONDS = 600  # how long a writer waits for another to finish before giving up
 _PG_LOCK_ID = 727_2024
 _BUSY_MS = 30_000
-# SQLite's page cache, KiB: its default for readers; a writer's is larger, so that a 100,000-row batch
+# SQLite's page cache, KiB: its usual default for readers (set on every connection); a writer's is larger, so that a 100,000-row batch
 # reads and writes each index page it touches once instead of spilling and re-reading them (-1 s at 1M).
 _READ_CACHE_KIB = 2_000
 _WRITE_CACHE_KIB = 64_000
@@ -54,6 +54,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA cache_size=-{_READ_CACHE_KIB}")
         if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             _retry_busy(lambda: cursor.execute("PRAGMA journal_mode=WAL"))
         cursor.close()

@@ -812,9 +812,10 @@ def _bulk_insert(conn: Connection, table: sa.Table, columns: list[str], rows: li
 
 def _coded(conn: Connection, dataset: Dataset, rows: list[tuple]) -> list[tuple]:
     """`Store._new_rows`' rows with the tally code of each appended, codes new to the store added (in
-    sorted order, so codes follow the fields' order), in the order of the index on (is_current, month,
-    code, date): it then grows in one sweep, each of its pages read and written once. Run under the
-    write lock: no other writer adds a code meanwhile."""
+    sorted order, so codes follow the fields' order), in the order of the index that leads with the
+    month: on SQLite (is_current, month, code, date), elsewhere (is_current, month, date). It then grows
+    in one sweep, each of its pages read and written once. Run under the write lock: no other writer
+    adds a code meanwhile."""
     tally, codes = TALLY[dataset.id], TALLY_CODES[dataset.id]
     at = {f: 2 + i for i, f in enumerate(stored_fields(dataset))}
     positions, present = [at[f] for f in tally.keep], at[tally.present]
@@ -833,7 +834,8 @@ def _coded(conn: Connection, dataset: Dataset, rows: list[tuple]) -> list[tuple]
     codes_of = known() if new else codes_of
     month, first = len(rows[0]) - 1 if rows else 0, at[dataset.date_fields[0]]
     coded = [(*row, codes_of[c]) for row, c in zip(rows, combinations, strict=True)]
-    return sorted(coded, key=lambda r: (_nulls_first(r[month]), r[-1], _nulls_first(r[first]), r[1]))
+    code = (lambda r: r[-1]) if conn.dialect.name == "sqlite" else (lambda r: 0)
+    return sorted(coded, key=lambda r: (_nulls_first(r[month]), code(r), _nulls_first(r[first]), r[1]))
 
 
 def _nulls_first(value: object) -> tuple[bool, object]:
