@@ -319,7 +319,7 @@ def test_every_petition_version_keeps_the_code_of_its_own_fields(store):
 
 def test_sqlite_writer_gets_a_large_page_cache_and_readers_keep_the_small_one(tmp_path):
     """A batch's index pages fit the writer's cache (each read and written once); the connection goes
-    back to the pool with SQLite's default, so a long-running server's readers stay small."""
+    back to the pool with SQLite's usual 2 MB, so readers do not each fill 64 MB of cache."""
 
     def cache(conn: sa.Connection) -> int:
         return conn.connection.driver_connection.execute("PRAGMA cache_size").fetchone()[0]
