@@ -27,8 +27,9 @@ BASELINE = "0001"  # what a store made before migrations existed is stamped with
 LOCK_WAIT_SECONDS = 600  # how long a writer waits for another to finish before giving up
 _PG_LOCK_ID = 727_2024
 _BUSY_MS = 30_000
-# SQLite's page cache, KiB: its usual default for readers (set on every connection); a writer's is larger, so that a 100,000-row batch
-# reads and writes each index page it touches once instead of spilling and re-reading them (-1 s at 1M).
+# SQLite's page cache, KiB: its usual default for readers (set on every connection); a writer's is
+# larger, so that a 100,000-row batch reads and writes each index page it touches once instead of
+# spilling and re-reading them (-1 s at 1M).
 _READ_CACHE_KIB = 2_000
 _WRITE_CACHE_KIB = 64_000
 
