@@ -49,6 +49,7 @@ from .tables import (
 SAMPLE_LABEL = "示例数据"
 CHUNK = 900  # keys per IN (...) list: within every database's limit of bound parameters
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on every database
+_CHANGE = "__change"  # the column of a batch's rows naming their kind (no field is named so)
 
 
 class MetaRejected(ValueError):
@@ -326,28 +327,29 @@ class Store:
     def _new_rows(dp: DatasetPlan) -> list[tuple]:
         """The batch's new versions of one dataset as tuples: change, key, stored fields, MONTH_FIELD.
 
-        Added, updated and unchanged ones each in turn, each by month, date and key: each index that
-        leads with the month then grows in a sweep per kind instead of at random places, and a
-        period's rows lie together (petitions are put in their index's order once coded: `_coded`).
+        Added, updated and unchanged ones together, by month, date and key: each index that leads with
+        the month then grows in one sweep instead of at random places, and a period's rows lie
+        together (on SQLite, `_coded` puts petitions in their index's order: month, code, date, key).
         """
         dataset = dp.dataset
         kinds = {c.field: c.kind for c in dataset.columns}
-        out: list[tuple] = []
-        for change, frame in ((Change.ADDED, dp.added), (Change.UPDATED, dp.updated), (Change.UNCHANGED, dp.unchanged)):
-            if frame.empty:
-                continue
-            first = frame[dataset.date_fields[0]]
-            frame = frame.assign(**{MONTH_FIELD: first.dt.year * 100 + first.dt.month})
-            order = [MONTH_FIELD, first.name, KEY]
-            frame = frame.sort_values(order, kind="stable", na_position="first")  # as SQLite's index: NULL first
-            month = frame[MONTH_FIELD].astype(object).where(frame[MONTH_FIELD].notna(), None)
-            columns = [
-                frame[KEY].tolist(),
-                *(_column_values(frame, f, kinds.get(f)) for f in stored_fields(dataset)),
-                [None if m is None else int(m) for m in month],
-            ]
-            out += [(change, *values) for values in zip(*columns, strict=True)]
-        return out
+        changes = ((Change.ADDED, dp.added), (Change.UPDATED, dp.updated), (Change.UNCHANGED, dp.unchanged))
+        parts = [frame.assign(**{_CHANGE: change}) for change, frame in changes if not frame.empty]
+        if not parts:
+            return []
+        frame = pd.concat(parts, ignore_index=True)
+        first = frame[dataset.date_fields[0]]
+        frame = frame.assign(**{MONTH_FIELD: first.dt.year * 100 + first.dt.month})
+        order = [MONTH_FIELD, first.name, KEY]
+        frame = frame.sort_values(order, kind="stable", na_position="first")  # as SQLite's index: NULL first
+        month = frame[MONTH_FIELD].astype(object).where(frame[MONTH_FIELD].notna(), None)
+        columns = [
+            frame[_CHANGE].tolist(),
+            frame[KEY].tolist(),
+            *(_column_values(frame, f, kinds.get(f)) for f in stored_fields(dataset)),
+            [None if m is None else int(m) for m in month],
+        ]
+        return list(zip(*columns, strict=True))
 
     def _write(
         self, conn: Connection, batch: Batch, plan: Plan, rows: dict[str, list[tuple]], label: str, user: str
@@ -812,10 +814,10 @@ def _bulk_insert(conn: Connection, table: sa.Table, columns: list[str], rows: li
 
 def _coded(conn: Connection, dataset: Dataset, rows: list[tuple]) -> list[tuple]:
     """`Store._new_rows`' rows with the tally code of each appended, codes new to the store added (in
-    sorted order, so codes follow the fields' order), in the order of the index that leads with the
-    month: on SQLite (is_current, month, code, date), elsewhere (is_current, month, date). It then grows
-    in one sweep, each of its pages read and written once. Run under the write lock: no other writer
-    adds a code meanwhile."""
+    sorted order, so codes follow the fields' order). On SQLite, whose petitions index is (is_current,
+    month, code, date), the rows (by month, date and key already) are put in that order, so it grows in
+    one sweep, each of its pages read and written once. Run under the write lock: no other writer adds
+    a code meanwhile."""
     tally, codes = TALLY[dataset.id], TALLY_CODES[dataset.id]
     at = {f: 2 + i for i, f in enumerate(stored_fields(dataset))}
     positions, present = [at[f] for f in tally.keep], at[tally.present]
@@ -832,15 +834,11 @@ def _coded(conn: Connection, dataset: Dataset, rows: list[tuple]) -> list[tuple]
     for chunk in _chunks(new):
         conn.execute(codes.insert(), [dict(zip(names, c, strict=True)) for c in chunk])
     codes_of = known() if new else codes_of
-    month, first = len(rows[0]) - 1 if rows else 0, at[dataset.date_fields[0]]
     coded = [(*row, codes_of[c]) for row, c in zip(rows, combinations, strict=True)]
-    code = (lambda r: r[-1]) if conn.dialect.name == "sqlite" else (lambda r: 0)
-    return sorted(coded, key=lambda r: (_nulls_first(r[month]), code(r), _nulls_first(r[first]), r[1]))
-
-
-def _nulls_first(value: object) -> tuple[bool, object]:
-    """A sort key that puts empty values first, as SQLite's indexes do."""
-    return (value is not None, "" if value is None else value)
+    if conn.dialect.name != "sqlite":
+        return coded
+    month = -2  # MONTH_FIELD, before the code; empty first, as in SQLite's index
+    return sorted(coded, key=lambda r: (r[month] is not None, r[month] or 0, r[-1]))  # stable: date, key kept
 
 
 def _as_date(value: object) -> date:
