@@ -482,8 +482,8 @@ def table(name: str, levels: list[Level]) -> None:
         )
     print_aligned(head, rows)
     for lv in levels:
-        ratios = ", ".join(f"{into.timing.wall:.2f}/{empty.timing.wall:.2f}" for into, empty in lv.imports)
-        print(f"[{name}] {lv.stored:,} stored, each pair (into the store / into an empty store), s: {ratios}")
+        pairs = ", ".join(f"{into.timing.wall:.2f}/{empty.timing.wall:.2f}" for into, empty in lv.imports)
+        print(f"[{name}] {lv.stored:,} stored, each pair (into the store / into an empty store), s: {pairs}")
 
 
 def period_ok(level: Level) -> bool:
